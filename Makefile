@@ -1,0 +1,49 @@
+# bubblesim — developer entry points. `make help` lists them.
+PY ?= $(shell command -v python3.12 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+CHROMIUM := /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.PHONY: help setup explore demo test test-fast lint format bench chromium clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install bubblesim with its dev extras
+
+explore: setup  ## the main job: the interactive explorer on http://localhost:8765
+	$(BIN)/bubblesim ui
+
+demo: setup  ## the contagion-kernel demo: the Gai–Kapadia contagion window
+	$(BIN)/python -m experiments.gai_kapadia --quick
+
+chromium:  ## install Debian's chromium for the browser tests (needs root)
+	@test -x $(CHROMIUM) || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+test: setup chromium  ## the full test suite (unit, invariants, experiments, browser)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: setup  ## everything but the real-browser tests
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: setup  ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup  ## the benchmarks (numbers, not pass/fail)
+	$(BIN)/python -m benchmarks.run_all
+
+clean:  ## remove the venv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

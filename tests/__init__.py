@@ -1,0 +1,1 @@
+"""The test suite: exact cases, invariants, experiments and browser tests."""
