@@ -5,5 +5,16 @@ are in each function's docstring and in ``docs/contagion.md``.
 """
 
 from bubblesim.contagion.clearing import ClearingResult, clear_payments
+from bubblesim.contagion.price_impact import (
+    CACCIOLI_IMPACT,
+    price_after_sales,
+    quantity_for_price,
+)
 
-__all__ = ["ClearingResult", "clear_payments"]
+__all__ = [
+    "CACCIOLI_IMPACT",
+    "ClearingResult",
+    "clear_payments",
+    "price_after_sales",
+    "quantity_for_price",
+]
