@@ -5,6 +5,7 @@ are in each function's docstring and in ``docs/contagion.md``.
 """
 
 from bubblesim.contagion.clearing import ClearingResult, clear_payments
+from bubblesim.contagion.debtrank import DebtRankResult, debtrank
 from bubblesim.contagion.price_impact import (
     CACCIOLI_IMPACT,
     price_after_sales,
@@ -14,7 +15,9 @@ from bubblesim.contagion.price_impact import (
 __all__ = [
     "CACCIOLI_IMPACT",
     "ClearingResult",
+    "DebtRankResult",
     "clear_payments",
+    "debtrank",
     "price_after_sales",
     "quantity_for_price",
 ]

@@ -32,7 +32,7 @@ def as_square_sparse(matrix, name: str) -> sp.csr_array:
     if np.any(M.data < 0):
         raise ValueError(f"{name} contains negative entries")
     if np.any(M.diagonal() != 0):
-        raise ValueError(f"{name} has a nonzero diagonal: a node cannot owe itself")
+        raise ValueError(f"{name} has a nonzero diagonal: a node cannot owe or lend to itself")
     M.eliminate_zeros()
     return M
 
