@@ -353,3 +353,30 @@ def test_every_field_has_unit_source_and_unique_name():
     assert len(names) == len(set(names))
     prefixes = ("demand_", "btc_", "rate_", "power_", "chip_")
     assert all(name.startswith(prefixes) for name in names)
+
+
+def test_driver_state_interface_fields():
+    import dataclasses
+
+    from bubblesim.drivers import DriverState
+
+    assert [f.name for f in dataclasses.fields(DriverState)] == [
+        "week",
+        "ai_end_revenue_usd_per_year",
+        "ai_demand_growth_per_year",
+        "ai_sentiment",
+        "btc_price_usd",
+        "btc_drawdown",
+        "block_reward_btc",
+        "network_hashrate_eh_per_s",
+        "hashprice_usd_per_ph_day",
+        "base_rate_per_year",
+        "power_price_usd_per_mwh",
+        "frontier_efficiency",
+        "generation",
+        "new_generation_arrived",
+    ]
+    assert list(DriverParams.model_fields) == ["demand", "bitcoin", "rates", "power", "chips"]
+    state = ExogenousDrivers(DriverParams(), rng()).state
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        state.week = 3  # type: ignore[misc]

@@ -47,8 +47,8 @@ class DemandParams(BaseModel):
     demand_growth_per_year: float = param(
         1.0,
         unit="per year (simple annual rate; 1.0 = +100%/yr)",
-        source="judgment: Anthropic targets ≈3x in 2026, OpenAI ≈2x (calibration-facts §2); "
-        "Bain's $2T by 2030 would need ≈+166%/yr from $40B",
+        source="judgment: Anthropic run-rate ≈$7B (Oct 2025) targeting $20-26B in 2026 (≈3x); "
+        "OpenAI $13B 2025 revenue target vs >$20B run-rate at end-2025 (calibration-facts §2)",
         description="Boom-path annual growth rate of end revenue at week 0.",
         ge=-0.5,
         le=1.9,
