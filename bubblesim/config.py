@@ -1,0 +1,197 @@
+"""The validated model configuration: one frozen pydantic object per run.
+
+``ModelConfig`` composes topic sections (drivers, population, contracts, credit, markets, behaviour,
+channels, verdict). Every leaf field name is unique across sections, so a run accepts flat keyword
+overrides (``demand_slowdown_depth=0.6``) and the sweep, CLI and explorer share one vocabulary.
+Bad names or values raise :class:`ConfigError`, whose message names the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bubblesim.drivers.exogenous import DriverParams
+from bubblesim.economy_params import (
+    BehaviourParams,
+    ChannelParams,
+    ContractParams,
+    CreditParams,
+    MarketParams,
+    PopulationParams,
+    VerdictParams,
+)
+
+
+class ConfigError(ValueError):
+    """A configuration value or name is invalid; the message names the field."""
+
+
+class ModelConfig(BaseModel):
+    """Everything that defines a run, apart from the seed and the number of steps."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: str = "baseline"
+    drivers: DriverParams = DriverParams()
+    population: PopulationParams = PopulationParams()
+    contracts: ContractParams = ContractParams()
+    credit: CreditParams = CreditParams()
+    markets: MarketParams = MarketParams()
+    behaviour: BehaviourParams = BehaviourParams()
+    channels: ChannelParams = ChannelParams()
+    verdict: VerdictParams = VerdictParams()
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterInfo:
+    """Metadata of one leaf parameter, read from its pydantic field."""
+
+    name: str
+    path: tuple[str, ...]
+    default: Any
+    unit: str
+    source: str
+    description: str
+    judgment: bool
+    ge: float | None
+    le: float | None
+    annotation: Any
+
+
+def _bounds(field: Any) -> tuple[float | None, float | None]:
+    lo = hi = None
+    for meta in field.metadata:
+        lo = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo
+        lo = getattr(meta, "gt", None) if getattr(meta, "gt", None) is not None else lo
+        hi = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi
+        hi = getattr(meta, "lt", None) if getattr(meta, "lt", None) is not None else hi
+    return lo, hi
+
+
+def _walk(model_cls: type[BaseModel], prefix: tuple[str, ...]) -> Iterator[ParameterInfo]:
+    for name, field in model_cls.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            yield from _walk(ann, (*prefix, name))
+            continue
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        lo, hi = _bounds(field)
+        yield ParameterInfo(
+            name=name,
+            path=(*prefix, name),
+            default=field.default,
+            unit=str(extra.get("unit", "")),
+            source=str(extra.get("source", "")),
+            description=field.description or "",
+            judgment=bool(extra.get("judgment", False)),
+            ge=lo,
+            le=hi,
+            annotation=ann,
+        )
+
+
+def parameters() -> dict[str, ParameterInfo]:
+    """Every leaf parameter of :class:`ModelConfig`, keyed by its (unique) flat name.
+
+    Returns:
+        An ordered mapping from flat name to :class:`ParameterInfo`.
+
+    Raises:
+        RuntimeError: If two sections declare the same leaf name (a programming error).
+    """
+    out: dict[str, ParameterInfo] = {}
+    for info in _walk(ModelConfig, ()):
+        if info.name == "scenario":
+            continue
+        if info.name in out:
+            raise RuntimeError(f"parameter name {info.name!r} is declared twice")
+        out[info.name] = info
+    return out
+
+
+def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn flat overrides into the nested dict pydantic expects, rejecting unknown names."""
+    known = parameters()
+    nested: dict[str, Any] = {}
+    for name, value in flat.items():
+        if name not in known:
+            close = [k for k in known if name.split("_")[0] in k][:5]
+            hint = f" (did you mean one of {close}?)" if close else ""
+            raise ConfigError(f"unknown parameter {name!r}{hint}")
+        node = nested
+        *parents, leaf = known[name].path
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return nested
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(dict(out[key]), value)
+        else:
+            out[key] = value
+    return out
+
+
+def _explain(err: ValidationError) -> str:
+    known = {info.path: name for name, info in parameters().items()}
+    parts = []
+    for e in err.errors():
+        loc = tuple(str(x) for x in e["loc"])
+        name = known.get(loc, ".".join(loc))
+        parts.append(f"{name}: {e['msg']} (got {e.get('input')!r})")
+    return "invalid configuration: " + "; ".join(parts)
+
+
+def build_config(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    base: Mapping[str, Any] | ModelConfig | None = None,
+) -> ModelConfig:
+    """Validate a configuration from flat overrides on top of an optional base.
+
+    Args:
+        overrides: Flat parameter names to values, e.g. ``{"demand_slowdown_depth": 0.5}``.
+        base: A nested dict (e.g. a scenario preset) or a ``ModelConfig`` to start from.
+
+    Returns:
+        The validated, frozen configuration.
+
+    Raises:
+        ConfigError: On an unknown name or an invalid value; the message names the field.
+    """
+    if isinstance(base, ModelConfig):
+        base_dict = base.model_dump()
+    else:
+        base_dict = dict(base or {})
+    data = _merge(base_dict, _nest(dict(overrides or {})))
+    try:
+        return ModelConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_explain(err)) from None
+
+
+def flat_values(config: ModelConfig) -> dict[str, Any]:
+    """Flatten a configuration into ``{flat_name: value}``.
+
+    Args:
+        config: A validated configuration.
+
+    Returns:
+        Every leaf parameter's value keyed by its flat name.
+    """
+    dumped = config.model_dump()
+    out: dict[str, Any] = {}
+    for name, info in parameters().items():
+        node: Any = dumped
+        for p in info.path:
+            node = node[p]
+        out[name] = node
+    return out

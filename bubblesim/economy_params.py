@@ -1,0 +1,551 @@
+"""Parameter sections of the economy: population, contracts, credit, markets, behaviour, channels.
+
+Each field carries unit, source and bounds (see :func:`bubblesim.params.param`). "Calib. §n" refers
+to the sections of the project's calibration facts (``docs/calibration.md`` lists every value).
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from bubblesim.params import param
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+class PopulationParams(BaseModel):
+    """Who is in the economy and how leveraged they are."""
+
+    model_config = _FROZEN
+
+    population_kind: Literal["default", "synthetic"] = param(
+        "default",
+        unit="choice",
+        source="judgment: the seed's named actors by default",
+        description="'default' = the calibrated named economy; 'synthetic' = generated economy",
+    )
+    population_n_agents: int = param(
+        200,
+        unit="agents",
+        source="judgment",
+        description="Number of agents in a synthetic economy",
+        ge=8,
+        le=100_000,
+    )
+    population_size_tail_exponent: float = param(
+        1.5,
+        unit="Pareto exponent",
+        source="judgment: firm sizes are heavy-tailed (Axtell 2001, Zipf ~1)",
+        description="Tail exponent of synthetic firm sizes (smaller = heavier tail)",
+        gt=0.5,
+        le=5.0,
+        judgment=True,
+    )
+    population_links_per_borrower: int = param(
+        2,
+        unit="lenders per borrower",
+        source="judgment",
+        description="Lenders per borrower in a synthetic economy (preferential by lender size)",
+        ge=1,
+        le=20,
+        judgment=True,
+    )
+    population_miner_leverage_scale: float = param(
+        1.0,
+        unit="multiple of calibrated debt",
+        source="judgment: 1.0 = the calibrated debt stacks (calib. §2)",
+        description="Scales every miner's debt and its lenders' exposure",
+        ge=0.0,
+        le=5.0,
+    )
+    population_neocloud_leverage_scale: float = param(
+        1.0,
+        unit="multiple of calibrated debt",
+        source="judgment: 1.0 = the calibrated debt (calib. §2 CoreWeave)",
+        description="Scales every neocloud's debt",
+        ge=0.0,
+        le=5.0,
+    )
+    population_lender_capital_scale: float = param(
+        1.0,
+        unit="multiple of calibrated capital",
+        source="judgment",
+        description="Scales every lender's capital allocated to AI-infrastructure credit",
+        gt=0.0,
+        le=10.0,
+    )
+
+
+class ContractParams(BaseModel):
+    """Terms of newly signed compute contracts (existing deals carry their own terms)."""
+
+    model_config = _FROZEN
+
+    contract_gpu_cloud_price_usd_per_mw_year: float = param(
+        9.7e6,
+        unit="USD per MW-IT per year",
+        source="calib. §1 IREN–Microsoft: $9.7B / 5 y / 200 MW (derived)",
+        description="Price of a new GPU cloud contract",
+        gt=0,
+    )
+    contract_gpu_cloud_term_weeks: int = param(
+        234,
+        unit="weeks",
+        source="calib. §1 CoreWeave: 3–5 y, 4.5 y revenue-weighted",
+        description="Term of a new GPU cloud contract",
+        ge=4,
+        le=1040,
+    )
+    contract_prepayment_share: float = param(
+        0.2,
+        unit="share of first-year value",
+        source="calib. §1 IREN–Microsoft 20% prepayment",
+        description="Prepayment at signature, as a share of the first year's payments",
+        ge=0.0,
+        le=1.0,
+    )
+    contract_take_or_pay_share: float = param(
+        0.8,
+        unit="share of contracted capacity",
+        source="judgment: take-or-pay floors in cloud contracts are commonly 70–100%",
+        description="Share of contracted capacity a buyer must pay for even when it uses less",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    contract_hosting_price_usd_per_mw_year: float = param(
+        1.8e6,
+        unit="USD per MW-IT per year",
+        source="calib. §1 central of 1.2–2.3 (WULF, CIFR, HUT, CORZ; derived)",
+        description="Rent of a new hosting lease",
+        gt=0,
+    )
+    contract_hosting_term_weeks: int = param(
+        520,
+        unit="weeks",
+        source="calib. §1: 10–15-year leases",
+        description="Term of a new hosting lease",
+        ge=4,
+        le=1560,
+    )
+    contract_hosting_break_week: int = param(
+        260,
+        unit="weeks after start",
+        source="judgment: a break option at year 5 of a 10-year lease",
+        description="When a hyperscaler lessee may walk away from a hosting lease",
+        ge=1,
+        le=1560,
+        judgment=True,
+    )
+    contract_hosting_noi_margin: float = param(
+        0.85,
+        unit="share of rent",
+        source="calib. §1 WULF/CIFR NOI 80–85%",
+        description="Host's net operating margin on hosting rent (the rest is operating cost)",
+        ge=0.0,
+        le=1.0,
+    )
+    contract_backstop_share: float = param(
+        0.3,
+        unit="backstop / contract value",
+        source="calib. §1 Google backstops: 0.14–0.49 of contract value (derived)",
+        description="Share of a neocloud's lease payments a big-tech guarantor covers",
+        ge=0.0,
+        le=1.0,
+    )
+
+
+class CreditParams(BaseModel):
+    """Credit terms and lenders' reaction to their own capital."""
+
+    model_config = _FROZEN
+
+    credit_project_loan_to_cost: float = param(
+        0.85,
+        unit="share of capex",
+        source="calib. §2 Hut 8: JPMorgan/Goldman up to 85% loan-to-cost",
+        description="Share of a hall conversion financed by a project loan",
+        ge=0.0,
+        le=1.0,
+    )
+    credit_gpu_ltv_max: float = param(
+        0.6,
+        unit="loan / collateral value",
+        source="calib. §2 GPU LTV 0.50–0.70 (weak sources)",
+        description="Loan-to-value at origination of a GPU-backed loan",
+        gt=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    credit_covenant_ltv: float = param(
+        0.85,
+        unit="loan / collateral value",
+        source="judgment: maintenance covenant above origination LTV",
+        description="LTV above which a collateralised loan is in breach (margin call)",
+        gt=0.0,
+        le=2.0,
+        judgment=True,
+    )
+    credit_spread_neocloud_per_year: float = param(
+        0.045,
+        unit="per year over base",
+        source="calib. §2 CoreWeave DDTL 5.0 SOFR+4.50% (non-IG)",
+        description="Spread on new neocloud loans",
+        ge=0.0,
+        le=0.3,
+    )
+    credit_spread_miner_per_year: float = param(
+        0.035,
+        unit="per year over base",
+        source="calib. §2 miner HY 6.1–7.75% vs ~4% base (derived)",
+        description="Spread on new miner loans",
+        ge=0.0,
+        le=0.3,
+    )
+    credit_loan_term_weeks: int = param(
+        260,
+        unit="weeks",
+        source="calib. §2 notes due 2030–2033 (≈5 y)",
+        description="Term of a new loan",
+        ge=4,
+        le=1560,
+    )
+    credit_capital_ratio_target: float = param(
+        0.15,
+        unit="capital / loans",
+        source="judgment: between bank (~0.1) and private-credit (~0.3) capital",
+        description="Capital ratio below which a lender tightens",
+        gt=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    credit_tightening_sensitivity: float = param(
+        2.0,
+        unit="dimensionless",
+        source="judgment",
+        description="How strongly LTV limits fall and spreads rise with a capital shortfall",
+        ge=0.0,
+        le=20.0,
+        judgment=True,
+    )
+    credit_spread_stress_per_year: float = param(
+        0.08,
+        unit="per year",
+        source="calib. §2 CoreWeave CDS 368→643 bp; DDTL non-IG up to SOFR+13%",
+        description="Spread added at full lender stress",
+        ge=0.0,
+        le=0.5,
+    )
+    credit_funding_run_per_week: float = param(
+        0.02,
+        unit="share of funding per week",
+        source="judgment: 2022 lender runs (Celsius, BlockFi) drained funding within months",
+        description="Funding withdrawn per week from a lender below half its target ratio",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+
+
+class MarketParams(BaseModel):
+    """Spot compute, hardware resale and build economics."""
+
+    model_config = _FROZEN
+
+    market_spot_sensitivity_per_week: float = param(
+        0.03,
+        unit="log price per unit excess demand per week",
+        source="judgment: H100 rent fell from >$8 to <$2 in ~1 y (calib. §3)",
+        description="Spot compute price response to (demand - supply) / supply",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    market_spot_floor_share: float = param(
+        0.17,
+        unit="share of the initial spot price",
+        source="calib. §3: legacy medians fell to ~$0.97/h from ~$5.8 peaks (derived)",
+        description="Floor of the spot price (operating cost of running GPUs)",
+        ge=0.0,
+        le=1.0,
+    )
+    market_gpu_price_usd_per_mw: float = param(
+        30e6,
+        unit="USD per MW-IT",
+        source="calib. §1: IREN $29M/MW-IT (derived), Nvidia $35B/GW",
+        description="Price of new frontier GPU systems",
+        gt=0,
+    )
+    market_gpu_depth_usd: float = param(
+        40e9,
+        unit="USD",
+        source="judgment: GPU-backed loans across neoclouds exceed $20B (calib. §2)",
+        description="GPU resale market depth: sales of this value move prices by ~63%",
+        gt=0,
+        judgment=True,
+    )
+    market_asic_usd_per_th_per_hashprice: float = param(
+        0.35,
+        unit="USD per TH/s per (USD/PH/day)",
+        source="calib. §5: $119/TH at ~$300 hashprice, $15.7/TH at ~$56 (derived 0.28–0.40)",
+        description="ASIC price per unit hashprice (fundamental value of rigs)",
+        gt=0,
+    )
+    market_asic_depth_usd: float = param(
+        3e9,
+        unit="USD",
+        source="judgment: rig-backed loans up to ~$4B in 2022 (calib. §5)",
+        description="ASIC resale market depth",
+        gt=0,
+        judgment=True,
+    )
+    market_recovery_per_week: float = param(
+        0.02,
+        unit="share per week",
+        source="judgment: resale discounts halve in ~8 months",
+        description="Rate at which a fire-sale discount mean-reverts",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    market_colo_build_cost_usd_per_mw: float = param(
+        10e6,
+        unit="USD per MW-IT",
+        source="calib. §1: WULF $8–10M, CIFR $9–11M per MW-IT",
+        description="Capex to convert a mining site into an AI hall",
+        gt=0,
+    )
+    market_conversion_lag_weeks: int = param(
+        52,
+        unit="weeks",
+        source="calib. §1: CIFR signed Sep 2025, delivery Sep 2026",
+        description="Build lag of a hall conversion",
+        ge=1,
+        le=260,
+    )
+    market_asic_efficiency_j_per_th: float = param(
+        20.0,
+        unit="J per TH",
+        source="judgment: current fleets 15–25 J/TH; top 2022 tier < 38 J/TH (calib. §5)",
+        description="Energy efficiency of miners' ASIC fleets",
+        gt=1.0,
+        le=200.0,
+        judgment=True,
+    )
+    market_pue: float = param(
+        1.25,
+        unit="gross MW per MW-IT",
+        source="calib. §1 Bitfarms PUE 1.2–1.3",
+        description="Power usage effectiveness of AI halls",
+        ge=1.0,
+        le=2.0,
+    )
+    market_gpu_depreciation_per_year: float = param(
+        1 / 6,
+        unit="share of value per year",
+        source="calib. §3: 6-year book life (AMZN, CoreWeave)",
+        description="Physical depreciation of GPU value",
+        ge=0.0,
+        le=1.0,
+    )
+
+
+class BehaviourParams(BaseModel):
+    """Decision rules of labs, providers and miners."""
+
+    model_config = _FROZEN
+
+    lab_compute_spend_to_revenue: float = param(
+        1.5,
+        unit="compute spend / revenue",
+        source="calib. §2 OpenAI: 2025 burn $8.5B on $13B revenue; commitments 13x (judgment)",
+        description="Labs' desired compute spend per dollar of revenue",
+        gt=0.0,
+        le=20.0,
+        judgment=True,
+    )
+    lab_contract_share: float = param(
+        0.8,
+        unit="share of desired compute",
+        source="judgment",
+        description="Share of desired compute labs lock in on term contracts",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    lab_cash_buffer_weeks: int = param(
+        26,
+        unit="weeks of payments",
+        source="judgment",
+        description="Labs raise equity when cash falls below this many weeks of payments",
+        ge=0,
+        le=520,
+        judgment=True,
+    )
+    lab_equity_raise_weeks: int = param(
+        52,
+        unit="weeks of payments",
+        source="judgment: labs raise roughly a year of burn per round",
+        description="Size of an equity round in weeks of payments",
+        ge=1,
+        le=520,
+        judgment=True,
+    )
+    provider_capex_interval_weeks: int = param(
+        13,
+        unit="weeks",
+        source="judgment: quarterly capex decisions",
+        description="How often providers revisit capex",
+        ge=1,
+        le=104,
+    )
+    provider_forecast_horizon_weeks: int = param(
+        52,
+        unit="weeks",
+        source="judgment",
+        description="How far ahead providers extrapolate demand growth",
+        ge=0,
+        le=520,
+        judgment=True,
+    )
+    provider_walkaway_utilisation: float = param(
+        0.7,
+        unit="share",
+        source="judgment: MODEL.md, big tech walks away at break clauses",
+        description="Utilisation below which a big-tech lessee walks away at a break date",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    miner_convertible_share: float = param(
+        0.8,
+        unit="share of mining MW",
+        source="judgment: most but not all sites suit liquid-cooled halls",
+        description="Largest share of a miner's power a conversion can take",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    expectation_smoothing: float = param(
+        0.1,
+        unit="EWMA weight per week",
+        source="judgment: adaptive expectations",
+        description="Weight of the newest observation in demand-growth expectations",
+        gt=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    sentiment_equity_threshold: float = param(
+        0.5,
+        unit="AI sentiment index",
+        source="judgment",
+        description="AI sentiment below which the equity window closes for labs",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    sentiment_btc_drawdown_limit: float = param(
+        0.5,
+        unit="drawdown share",
+        source="judgment: convertible issuance stalled in early 2025's drawdown (calib. §2)",
+        description="BTC drawdown above which the miners' convertible window closes",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+
+
+class ChannelParams(BaseModel):
+    """The five contagion channels, each switchable, and the default-cost parameters."""
+
+    model_config = _FROZEN
+
+    channel_counterparty: bool = param(
+        True,
+        unit="switch",
+        source="MODEL.md channel 1",
+        description="Defaulters' contracts lapse (off: an outside party makes them whole)",
+    )
+    channel_settlement: bool = param(
+        True,
+        unit="switch",
+        source="MODEL.md channel 2; Rogers & Veraart (2013)",
+        description="Default costs in clearing (off: Eisenberg–Noe without costs)",
+    )
+    channel_fire_sale: bool = param(
+        True,
+        unit="switch",
+        source="MODEL.md channel 3; Cifuentes, Ferrucci & Shin (2005)",
+        description="Seized-collateral sales move resale prices (off: no price impact)",
+    )
+    channel_funding: bool = param(
+        True,
+        unit="switch",
+        source="MODEL.md channel 4",
+        description="Lenders tighten credit and face runs as capital falls (off: fixed policy)",
+    )
+    channel_sentiment: bool = param(
+        True,
+        unit="switch",
+        source="MODEL.md channel 5",
+        description="Falling BTC and AI sentiment close equity/convertible windows",
+    )
+    settlement_alpha: float = param(
+        0.7,
+        unit="share",
+        source="judgment: rig-loan recoveries 50–75% (calib. §5)",
+        description="Rogers–Veraart: share of external assets a defaulter realises",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    settlement_beta: float = param(
+        0.9,
+        unit="share",
+        source="judgment",
+        description="Rogers–Veraart: share of interbank receipts a defaulter realises",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+
+
+class VerdictParams(BaseModel):
+    """The definition of a '2022-style liquidity cascade'."""
+
+    model_config = _FROZEN
+
+    verdict_window_weeks: int = param(
+        52,
+        unit="weeks",
+        source="calib. §5: the 2022 cascade ran May–Dec",
+        description="Window within which miner defaults are counted together",
+        ge=1,
+        le=1040,
+    )
+    verdict_miner_capacity_share: float = param(
+        0.2,
+        unit="share of leveraged miner MW",
+        source="calib. §5: ≈20% of public miners defaulted or restructured",
+        description="Leveraged-miner capacity that must default within the window",
+        ge=0.0,
+        le=1.0,
+    )
+    verdict_lender_loss_share: float = param(
+        0.1,
+        unit="losses / initial capital",
+        source="judgment: lenders 'failed or pulled back' (calib. §5)",
+        description="Lender losses, as a share of their initial capital, that count",
+        ge=0.0,
+        le=10.0,
+        judgment=True,
+    )
+    verdict_credit_contraction_share: float = param(
+        0.2,
+        unit="share of peak credit",
+        source="judgment",
+        description="Fall of credit outstanding from its peak that counts",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
