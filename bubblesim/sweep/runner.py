@@ -1,0 +1,377 @@
+"""The sweep driver: plan, skip what is done, submit bounded chunks to an executor, store.
+
+The driver is written against :class:`concurrent.futures.Executor`, so the same loop drives
+
+* ``workers=1``: runs in this process, no pool (for debugging);
+* the default local pool: a ``ProcessPoolExecutor`` (forkserver) that is rebuilt when a worker
+  dies (``BrokenProcessPool``); the runs that were in flight are retried one at a time, so the
+  run that kills its worker is identified and recorded as failed after ``max_attempts`` deaths;
+* Dask: ``Client(address).get_executor()`` (``scheduler=``), or a ``LocalCluster``
+  (``executor="dask"``), or any executor object passed in.
+
+Only a bounded number of chunks is in flight, so memory stays flat however many runs there are.
+Results come back to the driver, which writes them (the workers need no shared filesystem).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from bubblesim.sweep import storage
+from bubblesim.sweep.design import design_points, plan_runs
+from bubblesim.sweep.experiment import Experiment, load_experiment
+from bubblesim.sweep.worker import ChunkTask, RunOutcome, RunSpec, execute_chunk
+
+MAX_CHUNK = 16
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """What a sweep invocation did."""
+
+    out: Path
+    total: int
+    skipped: int
+    completed: int
+    failed: int
+    elapsed_s: float
+
+    @property
+    def missing(self) -> int:
+        """Runs of the plan with neither a result nor a failure record."""
+        return self.total - self.skipped - self.completed - self.failed
+
+
+class InlineExecutor(Executor):
+    """Runs each task in the calling thread at submission (``workers=1``)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn`` now and return a finished future."""
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # the future carries it, as a pool would
+            future.set_exception(exc)
+        return future
+
+
+def run_sweep(
+    experiment_path: str | Path,
+    out: str | Path,
+    *,
+    workers: int | None = None,
+    executor: str | Executor = "process",
+    scheduler: str | None = None,
+    max_seeds: int | None = None,
+    chunk_size: int | None = None,
+    max_attempts: int = 3,
+    progress: bool = True,
+) -> SweepSummary:
+    """Run (or resume) a sweep into an output folder.
+
+    Args:
+        experiment_path: The experiment TOML file.
+        out: The output folder; re-running on the same folder skips finished runs and redoes
+            missing and failed ones.
+        workers: Parallel workers (default: CPU count); 1 runs in this process.
+        executor: ``"process"`` (local pool), ``"dask"`` (a new ``LocalCluster``), or an
+            executor object to use as is (not shut down here).
+        scheduler: A Dask scheduler address; implies Dask.
+        max_seeds: Use only the first N seeds of the experiment (a subset of its runs).
+        chunk_size: Runs per task (default: automatic, 1 to 16).
+        max_attempts: Worker deaths after which a run is recorded as failed.
+        progress: Show a progress bar.
+
+    Returns:
+        The summary of this invocation.
+
+    Raises:
+        ExperimentError: If the experiment file is invalid (nothing is written).
+        OutputFolderError: If ``out`` holds another experiment's runs (nothing is written).
+        ValueError: For a bad argument.
+    """
+    start = time.perf_counter()
+    path = Path(experiment_path)
+    experiment = load_experiment(path)
+    _check_args(workers, chunk_size, max_attempts, executor)
+    out = Path(out)
+    previous = storage.check_output(out, experiment)
+    design = design_points(experiment)
+    plan = plan_runs(experiment, design, max_seeds=max_seeds)
+    workers = workers or os.cpu_count() or 1
+    invocation = {
+        "started_utc": storage.now_utc(),
+        "workers": workers,
+        "executor": executor if isinstance(executor, str) else type(executor).__name__,
+        "scheduler": scheduler,
+        "max_seeds": max_seeds,
+    }
+    storage.init_output(
+        out,
+        experiment,
+        experiment_path=str(path),
+        experiment_text=path.read_text(encoding="utf-8"),
+        design=design,
+        previous=previous,
+        invocation=invocation,
+    )
+    done = storage.finished_ids(out)
+    todo = [r for r in plan if r[0] not in done]
+    skipped = len(plan) - len(todo)
+    size = chunk_size or _auto_chunk(len(todo), workers)
+    chunks = deque(_chunks(experiment, design, todo, size))
+    bar = tqdm(
+        total=len(plan), initial=skipped, disable=not progress, unit="run", desc=experiment.name
+    )
+    tally = _Tally(out, bar, len(todo), max_attempts)
+    try:
+        with _open_executor(executor, scheduler, workers) as (pool, rebuild):
+            _drive(pool, rebuild, chunks, tally, in_flight=2 * workers)
+    finally:
+        bar.close()
+    return SweepSummary(
+        out, len(plan), skipped, tally.completed, tally.failed, time.perf_counter() - start
+    )
+
+
+def _check_args(
+    workers: int | None, chunk_size: int | None, max_attempts: int, executor: Any
+) -> None:
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    if chunk_size is not None and chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    if max_attempts < 1:
+        raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
+    if isinstance(executor, str) and executor not in ("process", "dask"):
+        raise ValueError(f"executor must be 'process' or 'dask', got {executor!r}")
+
+
+def _auto_chunk(n_runs: int, workers: int) -> int:
+    """About 8 chunks per worker, 1 to MAX_CHUNK runs each: low overhead, smooth progress."""
+    return max(1, min(MAX_CHUNK, math.ceil(n_runs / (8 * workers))))
+
+
+def _chunks(
+    experiment: Experiment, design: Any, todo: list[tuple[str, int, int]], size: int
+) -> Iterator[ChunkTask]:
+    records = design.to_dict("records")
+    for i in range(0, len(todo), size):
+        specs = tuple(
+            RunSpec(rid, p, s, {k: _plain(v) for k, v in records[p].items()})
+            for rid, p, s in todo[i : i + size]
+        )
+        yield _task(experiment, specs)
+
+
+def _task(experiment: Experiment, runs: tuple[RunSpec, ...]) -> ChunkTask:
+    return ChunkTask(
+        runner=experiment.runner,
+        scenario=experiment.scenario,
+        steps=experiment.steps,
+        fixed=dict(experiment.fixed),
+        scalars=tuple(experiment.outcomes.scalars),
+        series=tuple(experiment.outcomes.series),
+        series_period=experiment.outcomes.series_period,
+        runs=runs,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (JSON, pydantic and Arrow all take it)."""
+    return value.item() if hasattr(value, "item") else value
+
+
+class _Tally:
+    """Writes outcomes as they arrive and keeps the progress bar's counts."""
+
+    def __init__(self, out: Path, bar: Any, todo: int, max_attempts: int) -> None:
+        self.out, self.bar, self.todo, self.max_attempts = out, bar, todo, max_attempts
+        self.completed = self.failed = 0
+
+    def record(self, outcome: RunOutcome, attempts: int = 1) -> None:
+        if outcome.ok:
+            try:
+                storage.write_run(self.out, outcome)
+                self.completed += 1
+            except ValueError as exc:
+                outcome.error, outcome.traceback = f"ValueError: {exc}", None
+        if not outcome.ok:
+            storage.write_failure(self.out, outcome, attempts)
+            self.failed += 1
+        self.bar.update(1)
+        remaining = self.todo - self.completed - self.failed
+        self.bar.set_postfix(failed=self.failed, remaining=remaining, refresh=False)
+
+
+def _drive(
+    pool: Executor,
+    rebuild: Any,
+    chunks: deque[ChunkTask],
+    tally: _Tally,
+    *,
+    in_flight: int,
+) -> None:
+    """Submit chunks with at most ``in_flight`` pending; isolate and retry after worker deaths.
+
+    Runs that were in flight when the pool broke become suspects: each is retried alone, so a
+    further death is blamed on that run only; after ``max_attempts`` deaths it is recorded as
+    failed. Other executor errors (e.g. Dask's ``KilledWorker``) split a chunk into single runs
+    and, for a single run, record it as failed.
+    """
+    pending: dict[Future, tuple[ChunkTask, bool]] = {}
+    suspects: deque[ChunkTask] = deque()
+    deaths: dict[str, int] = {}
+    while chunks or suspects or pending:
+        broken = False
+        if suspects and not pending:
+            broken = not _submit(pool, suspects, True, pending)
+        while not suspects and chunks and len(pending) < in_flight and not broken:
+            broken = not _submit(pool, chunks, False, pending)
+        if not broken:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                broken |= _collect(future, *pending.pop(future), chunks, suspects, deaths, tally)
+        if broken:  # every other pending future now fails fast with BrokenProcessPool
+            for future in wait(pending).done:
+                task, _solo = pending.pop(future)
+                _collect(future, task, False, chunks, suspects, deaths, tally)
+            pool = rebuild()
+
+
+def _submit(
+    pool: Executor,
+    queue: deque[ChunkTask],
+    solo: bool,
+    pending: dict[Future, tuple[ChunkTask, bool]],
+) -> bool:
+    """Submit the queue's first task; False (task left queued) if the pool is already broken."""
+    try:
+        future = pool.submit(execute_chunk, queue[0])
+    except BrokenProcessPool:
+        return False
+    pending[future] = (queue.popleft(), solo)
+    return True
+
+
+def _collect(
+    future: Future,
+    task: ChunkTask,
+    solo: bool,
+    chunks: deque[ChunkTask],
+    suspects: deque[ChunkTask],
+    deaths: dict[str, int],
+    tally: _Tally,
+) -> bool:
+    """Record a finished future's outcomes; return True if the pool broke under it."""
+    try:
+        outcomes = future.result()
+    except BrokenProcessPool:
+        _on_death(task, solo, deaths, suspects, tally)
+        return True
+    except Exception as exc:
+        _on_executor_error(task, exc, chunks, tally)
+        return False
+    for outcome in outcomes:
+        tally.record(outcome, deaths.get(outcome.spec.run_id, 0) + 1)
+    return False
+
+
+def _on_death(
+    task: ChunkTask,
+    isolated: bool,
+    deaths: dict[str, int],
+    suspects: deque[ChunkTask],
+    tally: _Tally,
+) -> None:
+    for spec in task.runs:
+        if isolated:
+            deaths[spec.run_id] = deaths.get(spec.run_id, 0) + 1
+        if deaths.get(spec.run_id, 0) >= tally.max_attempts:
+            error = (
+                f"WorkerDied: the worker process died {deaths[spec.run_id]} times running this "
+                "run alone (killed, crashed or out of memory)"
+            )
+            tally.record(RunOutcome(spec, error=error), deaths[spec.run_id])
+        else:
+            suspects.append(_replace_runs(task, (spec,)))
+
+
+def _on_executor_error(
+    task: ChunkTask, exc: BaseException, chunks: deque[ChunkTask], tally: _Tally
+) -> None:
+    if len(task.runs) > 1:
+        chunks.extendleft(_replace_runs(task, (s,)) for s in reversed(task.runs))
+        return
+    error = f"{type(exc).__name__}: {exc}"
+    tally.record(RunOutcome(task.runs[0], error=error))
+
+
+def _replace_runs(task: ChunkTask, runs: tuple[RunSpec, ...]) -> ChunkTask:
+    return ChunkTask(**{**task.__dict__, "runs": runs})
+
+
+@contextlib.contextmanager
+def _open_executor(
+    executor: str | Executor, scheduler: str | None, workers: int
+) -> Iterator[tuple[Executor, Any]]:
+    """Yield ``(executor, rebuild)``; ``rebuild()`` returns a fresh executor after a pool break."""
+    if not isinstance(executor, str):
+        yield executor, lambda: executor
+    elif scheduler or executor == "dask":
+        with _dask_executor(scheduler, workers) as pool:
+            yield pool, lambda: pool
+    elif workers == 1:
+        yield InlineExecutor(), InlineExecutor
+    else:
+        holder = _LocalPool(workers)
+        try:
+            yield holder.pool, holder.rebuild
+        finally:
+            holder.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _LocalPool:
+    """A forkserver process pool that can be replaced after a worker death."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["bubblesim.sweep.worker"])
+        self.pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=self.context)
+
+    def rebuild(self) -> ProcessPoolExecutor:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new()
+        return self.pool
+
+
+@contextlib.contextmanager
+def _dask_executor(scheduler: str | None, workers: int) -> Iterator[Executor]:
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client.get_executor(pure=False)
+        return
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client.get_executor(pure=False)

@@ -1,0 +1,78 @@
+"""Completeness of a sweep folder: done, failed and missing runs against the full plan."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bubblesim.sweep import storage
+from bubblesim.sweep.design import design_points, plan_runs
+
+
+@dataclass(frozen=True)
+class SweepStatus:
+    """Counts of a sweep folder against its experiment's full plan."""
+
+    out: Path
+    name: str
+    total: int
+    done: int
+    failed: int
+    errors: Counter = field(default_factory=Counter)
+    extra_files: int = 0
+
+    @property
+    def missing(self) -> int:
+        """Runs with neither a result nor a failure record."""
+        return self.total - self.done - self.failed
+
+    @property
+    def complete(self) -> bool:
+        """True when every planned run has a result."""
+        return self.done == self.total
+
+    def format(self, max_errors: int = 5) -> str:
+        """A short human-readable report."""
+        pct = 100.0 * self.done / self.total if self.total else 100.0
+        lines = [
+            f"{self.out}: {self.name}",
+            f"  {self.done}/{self.total} done ({pct:.1f}%), {self.failed} failed, "
+            f"{self.missing} missing",
+        ]
+        for error, count in self.errors.most_common(max_errors):
+            lines.append(f"  {count} x {error}")
+        if len(self.errors) > max_errors:
+            lines.append(f"  ... and {len(self.errors) - max_errors} other errors")
+        return "\n".join(lines)
+
+
+def sweep_status(out: str | Path) -> SweepStatus:
+    """Report how complete a sweep folder is.
+
+    Args:
+        out: The sweep folder.
+
+    Returns:
+        Counts against the full plan of the experiment stored in the manifest, with the failed
+        runs' errors grouped by message (first line).
+
+    Raises:
+        OutputFolderError: If the folder is not a sweep folder.
+    """
+    out = Path(out)
+    manifest = storage.read_manifest(out)
+    experiment = storage.manifest_experiment(manifest)
+    planned = {rid for rid, _, _ in plan_runs(experiment, design_points(experiment))}
+    done = storage.finished_ids(out)
+    failures = [f for f in storage.load_failures(out) if f["run_id"] in planned]
+    errors = Counter(str(f["error"]).splitlines()[0] for f in failures)
+    return SweepStatus(
+        out,
+        manifest["experiment_name"],
+        total=len(planned),
+        done=len(done & planned),
+        failed=len(failures),
+        errors=errors,
+        extra_files=len(done - planned),
+    )
