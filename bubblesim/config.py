@@ -167,10 +167,7 @@ def build_config(
     Raises:
         ConfigError: On an unknown name or an invalid value; the message names the field.
     """
-    if isinstance(base, ModelConfig):
-        base_dict = base.model_dump()
-    else:
-        base_dict = dict(base or {})
+    base_dict = base.model_dump() if isinstance(base, ModelConfig) else dict(base or {})
     data = _merge(base_dict, _nest(dict(overrides or {})))
     try:
         return ModelConfig.model_validate(data)
