@@ -62,3 +62,14 @@ def killing_runner(*, scenario="baseline", overrides=None, seed=0, steps=None):
             marker.touch()
             os._exit(13)
     return toy_runner(scenario=scenario, overrides=overrides, seed=seed, steps=steps)
+
+
+def flaky_runner(*, scenario="baseline", overrides=None, seed=0, steps=None):
+    """Like :func:`toy_runner`, but seed 1 at depth 0.1 fails the first time only (marker file)."""
+    overrides = dict(overrides or {})
+    if overrides.get("depth") == 0.1 and seed == 1:
+        marker = Path(overrides["marker_dir"]) / f"flaky-{overrides['leverage']}"
+        if not marker.exists():
+            marker.touch()
+            raise RuntimeError("transient failure")
+    return toy_runner(scenario=scenario, overrides=overrides, seed=seed, steps=steps)

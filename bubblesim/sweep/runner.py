@@ -32,7 +32,12 @@ from tqdm.auto import tqdm
 
 from bubblesim.sweep import storage
 from bubblesim.sweep.design import design_points, plan_runs
-from bubblesim.sweep.experiment import Experiment, load_experiment
+from bubblesim.sweep.experiment import (
+    DEFAULT_RUNNER,
+    Experiment,
+    ExperimentError,
+    load_experiment,
+)
 from bubblesim.sweep.worker import ChunkTask, RunOutcome, RunSpec, execute_chunk
 
 MAX_CHUNK = 16
@@ -106,6 +111,7 @@ def run_sweep(
     start = time.perf_counter()
     path = Path(experiment_path)
     experiment = load_experiment(path)
+    check_model_names(experiment, source=str(path))
     _check_args(workers, chunk_size, max_attempts, executor)
     out = Path(out)
     previous = storage.check_output(out, experiment)
@@ -131,7 +137,8 @@ def run_sweep(
     done = storage.finished_ids(out)
     todo = [r for r in plan if r[0] not in done]
     skipped = len(plan) - len(todo)
-    size = chunk_size or _auto_chunk(len(todo), workers)
+    inline = executor == "process" and not scheduler and workers == 1
+    size = chunk_size or (1 if inline else _auto_chunk(len(todo), workers))
     chunks = deque(_chunks(experiment, design, todo, size))
     bar = tqdm(
         total=len(plan), initial=skipped, disable=not progress, unit="run", desc=experiment.name
@@ -145,6 +152,27 @@ def run_sweep(
     return SweepSummary(
         out, len(plan), skipped, tally.completed, tally.failed, time.perf_counter() - start
     )
+
+
+def check_model_names(experiment: Experiment, *, source: str) -> None:
+    """Reject names the model does not know, before anything runs (default runner only).
+
+    Raises:
+        ExperimentError: Naming the unknown parameters.
+    """
+    if experiment.runner != DEFAULT_RUNNER:
+        return
+    try:
+        from bubblesim.config import parameters
+    except ImportError:  # pragma: no cover - the model's configuration is not installed
+        return
+    known = parameters()
+    unknown = sorted(n for n in [*experiment.fixed, *experiment.parameters] if n not in known)
+    if unknown:
+        raise ExperimentError(
+            f"{source}: unknown model parameter(s) {unknown}; "
+            "bubblesim.config.parameters() lists the names"
+        )
 
 
 def _check_args(
