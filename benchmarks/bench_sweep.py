@@ -1,0 +1,202 @@
+"""Throughput and peak memory: ``bubblesim sweep`` against ``mesa.batch_run``, side by side.
+
+Both run the identical set of short runs of the real model (a grid of slowdown depth × miner
+leverage × seeds, ``--steps`` weeks each) on the same number of worker processes. Each tool runs
+in a fresh child process; a sampler thread in this process sums the resident memory (RSS) of the
+child and all its descendants every 20 ms, so "peak memory" is the whole tree's peak. Memory is
+measured at two sizes to show whether it grows with the number of runs.
+
+Usage::
+
+    python -m benchmarks.bench_sweep                    # 200 and 800 runs, 52 weeks, 2 workers
+    python -m benchmarks.bench_sweep --sizes 200 --steps 104 --workers 2
+
+Prints a table and writes the numbers as JSON (``--json``). Numbers, not pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+DEPTHS = [0.0, 0.25, 0.5, 0.75, 1.0]
+LEVERAGE = [0.5, 1.0, 1.5, 2.0]
+
+
+def seeds_for(runs: int) -> list[int]:
+    """Seeds so that points × seeds = ``runs`` (rounded up to a multiple of the 20 points)."""
+    return list(range(-(-runs // (len(DEPTHS) * len(LEVERAGE)))))
+
+
+def child_sweep(runs: int, steps: int, workers: int, tmp: Path) -> dict:
+    """Run the grid with ``bubblesim.sweep`` and return timing and counts."""
+    from bubblesim.sweep import load_results, run_sweep
+
+    seeds = seeds_for(runs)
+    exp = tmp / "bench.toml"
+    exp.write_text(
+        f'name = "bench"\nsteps = {steps}\nseeds = {{ start = 0, count = {len(seeds)} }}\n'
+        f"[parameters]\ndemand_slowdown_depth = {DEPTHS}\n"
+        f"population_miner_leverage_scale = {LEVERAGE}\n"
+        '[design]\nkind = "grid"\n'
+    )
+    start = time.perf_counter()
+    summary = run_sweep(exp, tmp / "out", workers=workers, progress=False)
+    elapsed = time.perf_counter() - start
+    frame = load_results(tmp / "out")
+    return {"runs": len(frame), "failed": summary.failed, "elapsed_s": elapsed}
+
+
+def child_batch_run(runs: int, steps: int, workers: int) -> dict:
+    """Run the same grid with ``mesa.batch_run`` and return timing and counts."""
+    import mesa
+    from bubblesim.model import BubbleModel
+
+    start = time.perf_counter()
+    rows = mesa.batch_run(
+        BubbleModel,
+        parameters={
+            "demand_slowdown_depth": DEPTHS,
+            "population_miner_leverage_scale": LEVERAGE,
+        },
+        rng=seeds_for(runs),
+        max_steps=steps,
+        number_processes=workers,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    elapsed = time.perf_counter() - start
+    return {"runs": len(rows), "failed": 0, "elapsed_s": elapsed}
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants (psutil, else /proc)."""
+    try:
+        import psutil
+    except ImportError:  # pragma: no cover - psutil comes with dask.distributed
+        return _proc_tree_rss(pid)
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def _proc_tree_rss(pid: int) -> int:
+    parents: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            statm = Path(f"/proc/{entry}/statm").read_text().split()
+        except OSError:
+            continue
+        parents.setdefault(int(stat[1]), []).append(int(entry))
+        rss[int(entry)] = int(statm[1]) * page
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(parents.get(p, []))
+    return total
+
+
+def measure(tool: str, runs: int, steps: int, workers: int) -> dict:
+    """Run one tool in a child process; return its result with the tree's peak RSS."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_sweep",
+        "--child",
+        tool,
+        "--sizes",
+        str(runs),
+        "--steps",
+        str(steps),
+        "--workers",
+        str(workers),
+    ]
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, text=True)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss_bytes(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = proc.communicate()
+    stop.set()
+    sampler.join()
+    if proc.returncode:
+        raise RuntimeError(f"{tool} child failed with exit code {proc.returncode}")
+    result = json.loads(out.strip().splitlines()[-1])
+    result |= {
+        "tool": tool,
+        "peak_rss_mib": peak / 2**20,
+        "runs_per_s": result["runs"] / result["elapsed_s"],
+    }
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the comparison (or, with ``--child``, one side of it)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="200,800", help="run counts, comma-separated")
+    parser.add_argument("--steps", type=int, default=52, help="weeks per run")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes for both tools")
+    parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--child", choices=["sweep", "batch_run"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.child:
+        if args.child == "sweep":
+            with tempfile.TemporaryDirectory() as tmp:
+                result = child_sweep(sizes[0], args.steps, args.workers, Path(tmp))
+        else:
+            result = child_batch_run(sizes[0], args.steps, args.workers)
+        print(json.dumps(result))
+        return 0
+    results = []
+    print(f"{'tool':<10} {'runs':>5} {'time s':>8} {'runs/s':>8} {'peak MiB':>9}")
+    for runs in sizes:
+        for tool in ("sweep", "batch_run"):
+            r = measure(tool, runs, args.steps, args.workers)
+            results.append(r)
+            print(
+                f"{tool:<10} {r['runs']:>5} {r['elapsed_s']:>8.2f} {r['runs_per_s']:>8.1f} "
+                f"{r['peak_rss_mib']:>9.0f}"
+            )
+        pair = results[-2:]
+        print(
+            f"  throughput ratio sweep / batch_run at {runs} runs: "
+            f"{pair[0]['runs_per_s'] / pair[1]['runs_per_s']:.2f}x"
+        )
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
