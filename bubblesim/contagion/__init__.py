@@ -6,6 +6,7 @@ are in each function's docstring and in ``docs/contagion.md``.
 
 from bubblesim.contagion.clearing import ClearingResult, clear_payments
 from bubblesim.contagion.debtrank import DebtRankResult, debtrank
+from bubblesim.contagion.gai_kapadia import contagion_statistics, gai_kapadia
 from bubblesim.contagion.price_impact import (
     CACCIOLI_IMPACT,
     price_after_sales,
@@ -17,7 +18,9 @@ __all__ = [
     "ClearingResult",
     "DebtRankResult",
     "clear_payments",
+    "contagion_statistics",
     "debtrank",
+    "gai_kapadia",
     "price_after_sales",
     "quantity_for_price",
 ]
