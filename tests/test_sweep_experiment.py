@@ -154,3 +154,18 @@ def test_bad_experiments_raise_one_error_naming_the_entry(text, fragment):
     assert message.startswith("bad.toml: ")
     assert fragment in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize("name", ["demand_vs_leverage", "sobol_cascade"])
+def test_shipped_experiments_validate_against_the_model_parameters(name):
+    from pathlib import Path
+
+    from bubblesim.sweep.experiment import load_experiment
+    from bubblesim.sweep.runner import check_model_names
+
+    path = Path(__file__).resolve().parents[1] / "experiments" / f"{name}.toml"
+    exp = load_experiment(path)
+    check_model_names(exp, source=str(path))  # raises on a name the model does not know
+    points = design_points(exp)
+    assert len(points) == expected_points(exp)
+    assert len(points) * len(exp.seed_list) >= 4000
