@@ -19,7 +19,7 @@ from bubblesim.sweep.experiment import parse_experiment
     [
         (0, 10, 0.0, 0.2775),  # upper = z²/(n+z²) = 3.8415/13.8415
         (10, 10, 0.7225, 1.0),
-        (5, 10, 0.2366, 0.7634),  # Newcombe (1998), Table I style check by hand
+        (5, 10, 0.2366, 0.7634),  # symmetric about 1/2
         (81, 263, 0.2553, 0.3662),  # Newcombe (1998) example: 81/263
     ],
 )

@@ -100,6 +100,12 @@ def _sweep(args: argparse.Namespace) -> int:
     except (ExperimentError, OutputFolderError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"\ninterrupted: finished runs are kept in {out}; run the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
     print(
         f"{summary.out}: {summary.completed} done, {summary.failed} failed, "
         f"{summary.skipped} already done (skipped), {summary.total} planned "

@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -139,13 +139,13 @@ def run_sweep(
     skipped = len(plan) - len(todo)
     inline = executor == "process" and not scheduler and workers == 1
     size = chunk_size or (1 if inline else _auto_chunk(len(todo), workers))
-    chunks = deque(_chunks(experiment, design, todo, size))
+    chunks = TaskQueue(_chunks(experiment, design, todo, size))
     bar = tqdm(
         total=len(plan), initial=skipped, disable=not progress, unit="run", desc=experiment.name
     )
     tally = _Tally(out, bar, len(todo), max_attempts)
     try:
-        with _open_executor(executor, scheduler, workers) as (pool, rebuild):
+        with _open_executor(executor, scheduler, workers, experiment.runner) as (pool, rebuild):
             _drive(pool, rebuild, chunks, tally, in_flight=2 * workers)
     finally:
         bar.close()
@@ -223,6 +223,40 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+class TaskQueue:
+    """Tasks drawn lazily from a generator, with retries pushed back in front.
+
+    The tasks are made as they are submitted, so memory does not grow with the sweep's size.
+    """
+
+    def __init__(self, tasks: Iterator[ChunkTask]) -> None:
+        self._tasks = tasks
+        self._front: deque[ChunkTask] = deque()
+
+    def __bool__(self) -> bool:
+        if not self._front:
+            task = next(self._tasks, None)
+            if task is None:
+                return False
+            self._front.append(task)
+        return True
+
+    def __getitem__(self, index: int) -> ChunkTask:
+        if index != 0 or not self:
+            raise IndexError("only the first task of a TaskQueue can be read")
+        return self._front[0]
+
+    def popleft(self) -> ChunkTask:
+        """Remove and return the first task."""
+        if not self:
+            raise IndexError("pop from an empty TaskQueue")
+        return self._front.popleft()
+
+    def extendleft(self, tasks: Iterable[ChunkTask]) -> None:
+        """Put tasks back in front (in reverse order, like ``deque.extendleft``)."""
+        self._front.extendleft(tasks)
+
+
 class _Tally:
     """Writes outcomes as they arrive and keeps the progress bar's counts."""
 
@@ -248,7 +282,7 @@ class _Tally:
 def _drive(
     pool: Executor,
     rebuild: Any,
-    chunks: deque[ChunkTask],
+    chunks: TaskQueue,
     tally: _Tally,
     *,
     in_flight: int,
@@ -282,7 +316,7 @@ def _drive(
 
 def _submit(
     pool: Executor,
-    queue: deque[ChunkTask],
+    queue: TaskQueue | deque[ChunkTask],
     solo: bool,
     pending: dict[Future, tuple[ChunkTask, bool]],
 ) -> bool:
@@ -299,7 +333,7 @@ def _collect(
     future: Future,
     task: ChunkTask,
     solo: bool,
-    chunks: deque[ChunkTask],
+    chunks: TaskQueue,
     suspects: deque[ChunkTask],
     deaths: dict[str, int],
     tally: _Tally,
@@ -339,7 +373,7 @@ def _on_death(
 
 
 def _on_executor_error(
-    task: ChunkTask, exc: BaseException, chunks: deque[ChunkTask], tally: _Tally
+    task: ChunkTask, exc: BaseException, chunks: TaskQueue, tally: _Tally
 ) -> None:
     if len(task.runs) > 1:
         chunks.extendleft(_replace_runs(task, (s,)) for s in reversed(task.runs))
@@ -354,7 +388,7 @@ def _replace_runs(task: ChunkTask, runs: tuple[RunSpec, ...]) -> ChunkTask:
 
 @contextlib.contextmanager
 def _open_executor(
-    executor: str | Executor, scheduler: str | None, workers: int
+    executor: str | Executor, scheduler: str | None, workers: int, runner: str
 ) -> Iterator[tuple[Executor, Any]]:
     """Yield ``(executor, rebuild)``; ``rebuild()`` returns a fresh executor after a pool break."""
     if not isinstance(executor, str):
@@ -365,20 +399,26 @@ def _open_executor(
     elif workers == 1:
         yield InlineExecutor(), InlineExecutor
     else:
-        holder = _LocalPool(workers)
+        holder = _LocalPool(workers, runner.partition(":")[0])
         try:
             yield holder.pool, holder.rebuild
-        finally:
-            holder.pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # e.g. Ctrl-C: finished runs are on disk; don't wait for the rest
+            holder.pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        holder.pool.shutdown(wait=True)
 
 
 class _LocalPool:
-    """A forkserver process pool that can be replaced after a worker death."""
+    """A forkserver process pool that can be replaced after a worker death.
 
-    def __init__(self, workers: int) -> None:
+    The fork server imports the worker and runner modules once; every worker (and every
+    replacement) is forked from it ready to run, without re-importing the model.
+    """
+
+    def __init__(self, workers: int, runner_module: str) -> None:
         self.workers = workers
         self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["bubblesim.sweep.worker"])
+        self.context.set_forkserver_preload(["bubblesim.sweep.worker", runner_module])
         self.pool = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
