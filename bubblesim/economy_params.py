@@ -50,6 +50,12 @@ class PopulationParams(BaseModel):
         le=20,
         judgment=True,
     )
+    population_topology: Literal["preferential", "random"] = param(
+        "preferential",
+        unit="choice",
+        source="judgment: credit networks are core-periphery (Craig & von Peter 2014)",
+        description="Synthetic economies: pick counterparties by size, or uniformly",
+    )
     population_miner_leverage_scale: float = param(
         1.0,
         unit="multiple of calibrated debt",
@@ -269,6 +275,14 @@ class MarketParams(BaseModel):
         ge=0.0,
         le=1.0,
     )
+    market_spot_ceiling_multiple: float = param(
+        2.0,
+        unit="multiple of the initial spot price",
+        source="calib. §3: H100 peaked above $8/h against ≈$2.35–4.70 (derived 1.7–3.4)",
+        description="Ceiling of the spot price in a compute shortage",
+        ge=1.0,
+        le=10.0,
+    )
     market_gpu_price_usd_per_mw: float = param(
         30e6,
         unit="USD per MW-IT",
@@ -356,7 +370,7 @@ class BehaviourParams(BaseModel):
     model_config = _FROZEN
 
     lab_compute_spend_to_revenue: float = param(
-        1.5,
+        1.0,
         unit="compute spend / revenue",
         source="calib. §2 OpenAI: 2025 burn $8.5B on $13B revenue; commitments 13x (judgment)",
         description="Labs' desired compute spend per dollar of revenue",

@@ -19,6 +19,7 @@ import contextlib
 import math
 import multiprocessing
 import os
+import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -417,8 +418,13 @@ class _LocalPool:
 
     def __init__(self, workers: int, runner_module: str) -> None:
         self.workers = workers
-        self.context = multiprocessing.get_context("forkserver")
-        self.context.set_forkserver_preload(["bubblesim.sweep.worker", runner_module])
+        if (
+            _main_is_unimportable()
+        ):  # e.g. a script piped to python: the fork server can't reload it
+            self.context = multiprocessing.get_context("fork")
+        else:
+            self.context = multiprocessing.get_context("forkserver")
+            self.context.set_forkserver_preload(["bubblesim.sweep.worker", runner_module])
         self.pool = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
@@ -428,6 +434,14 @@ class _LocalPool:
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.pool = self._new()
         return self.pool
+
+
+def _main_is_unimportable() -> bool:
+    """True when ``__main__`` names a file that worker processes could not re-import."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    has_spec = getattr(main, "__spec__", None) is not None
+    return path is not None and not has_spec and not os.path.isfile(path)
 
 
 @contextlib.contextmanager

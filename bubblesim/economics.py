@@ -1,0 +1,230 @@
+"""Pure economic functions of the economy, each with its formula and its reference.
+
+Everything here is a function of its arguments alone (no model, no randomness), so each is
+tested directly against hand-computed values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from bubblesim.units import HOURS_PER_WEEK
+
+SECONDS_PER_DAY = 86_400
+DAYS_PER_WEEK = 7
+
+
+def asic_hashrate_th_per_s(power_mw: float, efficiency_j_per_th: float) -> float:
+    """Hashrate of a fleet drawing ``power_mw`` at ``efficiency_j_per_th``.
+
+    ``H [TH/s] = P [W] / ε [J/TH] = P_MW × 10⁶ / ε`` (a joule per terahash at one terahash per
+    second is one watt).
+
+    Args:
+        power_mw: Power drawn by the fleet, MW.
+        efficiency_j_per_th: Fleet efficiency, J per TH.
+
+    Returns:
+        Hashrate in TH/s.
+    """
+    return power_mw * 1e6 / efficiency_j_per_th
+
+
+def mining_revenue_usd_per_week(hashrate_th_per_s: float, hashprice_usd_per_ph_day: float) -> float:
+    """Weekly mining revenue: ``H [PH/s] × hashprice [USD/PH/day] × 7``.
+
+    Hashprice is the market's revenue per unit of hashrate per day (Hashrate Index definition;
+    calibration facts §4).
+
+    Args:
+        hashrate_th_per_s: Hashrate in TH/s.
+        hashprice_usd_per_ph_day: Hashprice in USD per PH/s per day.
+
+    Returns:
+        Revenue in USD per week.
+    """
+    return hashrate_th_per_s / 1e3 * hashprice_usd_per_ph_day * DAYS_PER_WEEK
+
+
+def power_cost_usd_per_week(power_mw: float, price_usd_per_mwh: float) -> float:
+    """Weekly power bill of a constant load: ``P [MW] × price [USD/MWh] × 168 h``.
+
+    Args:
+        power_mw: Load in MW.
+        price_usd_per_mwh: Power price.
+
+    Returns:
+        USD per week.
+    """
+    return power_mw * price_usd_per_mwh * HOURS_PER_WEEK
+
+
+def gpu_value_usd_per_mw(
+    new_price_usd_per_mw: float,
+    fleet_efficiency: float,
+    frontier_efficiency: float,
+    rental_ratio: float,
+    resale_index: float,
+    condition: float,
+) -> float:
+    """Market value of one MW of installed GPUs.
+
+    ``V = P_new × (e / e_frontier) × r × q × c``: a GPU is worth the price of new frontier
+    systems scaled by its compute relative to the frontier (a 4× faster generation at the same
+    energy makes an older MW worth a quarter; calibration facts §3 Trainium3), by the rental
+    market relative to its opening level ``r`` (value moves with rents), by the resale market's
+    fire-sale discount ``q`` (Cifuentes, Ferrucci & Shin 2005) and by physical condition ``c``
+    (straight-line depreciation over the book life).
+
+    Args:
+        new_price_usd_per_mw: Price of new frontier systems per MW-IT.
+        fleet_efficiency: Compute per MW of this fleet, relative to week-0 frontier.
+        frontier_efficiency: Compute per MW of the newest generation, same scale.
+        rental_ratio: Spot rent now over spot rent at week 0.
+        resale_index: Fire-sale discount factor of the resale market (1 = none).
+        condition: Remaining physical value share (1 = new).
+
+    Returns:
+        USD per MW-IT.
+    """
+    relative = fleet_efficiency / frontier_efficiency
+    return new_price_usd_per_mw * relative * rental_ratio * resale_index * condition
+
+
+def spot_price_update(
+    price: float, demand_mw: float, supply_mw: float, sensitivity: float, floor: float
+) -> float:
+    """One week of spot-price adjustment to excess demand (Walrasian tâtonnement).
+
+    ``p' = max(floor, p × exp(κ × clip((D − S) / S, −1, 1)))``: the log price moves in proportion
+    to relative excess demand (Walras 1874; the standard discrete tâtonnement of ABM markets).
+
+    Args:
+        price: Current price.
+        demand_mw: Spot demand, MW.
+        supply_mw: Spot supply (idle capacity), MW.
+        sensitivity: ``κ``, log-price change per unit relative excess demand per week.
+        floor: Lowest price (operating cost).
+
+    Returns:
+        The new price.
+    """
+    excess = 1.0 if supply_mw <= 0 else (demand_mw - supply_mw) / supply_mw
+    excess = min(1.0, max(-1.0, excess))
+    return max(floor, price * math.exp(sensitivity * excess))
+
+
+def loan_to_value(principal_usd: float, collateral_usd: float) -> float:
+    """``LTV = principal / collateral`` (infinite when the collateral is worthless)."""
+    if collateral_usd <= 0:
+        return math.inf if principal_usd > 0 else 0.0
+    return principal_usd / collateral_usd
+
+
+def cure_sale_usd(principal_usd: float, collateral_usd: float, target_ltv: float) -> float:
+    """Collateral to sell, proceeds applied to principal, to bring LTV down to ``t``.
+
+    Solves ``(P − x) / (V − x) = t`` for ``x = (P − tV) / (1 − t)``; possible only when
+    ``P < V`` (selling collateral lowers LTV only while it is below one).
+
+    Args:
+        principal_usd: ``P``.
+        collateral_usd: ``V``.
+        target_ltv: ``t`` in (0, 1).
+
+    Returns:
+        ``x``, or ``inf`` if the LTV cannot be cured by selling collateral.
+    """
+    if principal_usd <= target_ltv * collateral_usd:
+        return 0.0
+    if principal_usd >= collateral_usd:
+        return math.inf
+    return (principal_usd - target_ltv * collateral_usd) / (1.0 - target_ltv)
+
+
+@dataclass(frozen=True, slots=True)
+class CreditPolicy:
+    """A lender's credit terms this week.
+
+    Attributes:
+        stress: Capital shortfall in [0, 1] (0 = at or above target).
+        ltv_scale: Multiplier on origination LTVs (1 = normal terms).
+        spread_add_per_year: Spread added to every new loan and rollover.
+        rolls_over: Whether maturing loans are refinanced.
+        capacity_usd: New lending the lender can still do.
+    """
+
+    stress: float
+    ltv_scale: float
+    spread_add_per_year: float
+    rolls_over: bool
+    capacity_usd: float
+
+
+def credit_policy(
+    capital_usd: float,
+    loans_usd: float,
+    target_ratio: float,
+    sensitivity: float,
+    stress_spread_per_year: float,
+) -> CreditPolicy:
+    """A lender's credit supply as a function of its capital (the funding channel).
+
+    Stress ``s = clip((k* − k) / k*, 0, 1)`` with capital ratio ``k = capital / loans`` and
+    target ``k*``. Origination LTVs scale by ``max(0, 1 − σ s)``, spreads rise by ``s × Δ``,
+    rollovers stop once ``s ≥ 1/2`` and new lending is capped at ``capital / k* − loans``:
+    the capital-constrained credit supply of bank-capital models (Gertler & Kiyotaki 2010;
+    Adrian & Shin 2010: lenders shrink balance sheets as equity falls).
+
+    Args:
+        capital_usd: The lender's equity.
+        loans_usd: Its loan book.
+        target_ratio: ``k*``.
+        sensitivity: ``σ``.
+        stress_spread_per_year: ``Δ``, the spread added at full stress.
+
+    Returns:
+        The policy.
+    """
+    if capital_usd <= 0:
+        return CreditPolicy(1.0, 0.0, stress_spread_per_year, False, 0.0)
+    ratio = capital_usd / loans_usd if loans_usd > 0 else math.inf
+    stress = min(1.0, max(0.0, (target_ratio - ratio) / target_ratio))
+    return CreditPolicy(
+        stress=stress,
+        ltv_scale=max(0.0, 1.0 - sensitivity * stress),
+        spread_add_per_year=stress * stress_spread_per_year,
+        rolls_over=stress < 0.5,
+        capacity_usd=max(0.0, capital_usd / target_ratio - loans_usd),
+    )
+
+
+def desired_compute_mw(
+    revenue_usd_per_year: float,
+    expected_growth_per_year: float,
+    spend_to_revenue: float,
+    price_usd_per_mw_year: float,
+) -> float:
+    """A lab's desired compute: next year's expected revenue times its spend ratio, at price.
+
+    ``D = m × R × (1 + g^e) / p``: labs buy compute in proportion to the revenue they expect
+    (adaptive expectations ``g^e``; Nerlove 1958), at ``m`` dollars of compute per dollar of
+    revenue.
+
+    Args:
+        revenue_usd_per_year: Current revenue run-rate.
+        expected_growth_per_year: Expected growth over the next year.
+        spend_to_revenue: ``m``.
+        price_usd_per_mw_year: Compute price per MW-year.
+
+    Returns:
+        MW of compute.
+    """
+    expected = revenue_usd_per_year * max(0.0, 1.0 + expected_growth_per_year)
+    return spend_to_revenue * expected / price_usd_per_mw_year
+
+
+def ewma(previous: float, observation: float, weight: float) -> float:
+    """Exponentially weighted moving average ``x' = (1 − w) x + w y`` (adaptive expectations)."""
+    return (1.0 - weight) * previous + weight * observation

@@ -1,0 +1,100 @@
+"""Phase 1 and the end of each step: the world moves on, instruments start and end, health.
+
+The drivers advance one week; exogenous shocks are logged when they begin (so defaults can name
+them as triggers); halls finish and their leases start; contracts reach their end; hardware
+depreciates and is marked to market.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bubblesim.agents import Health, Lender, Miner
+from bubblesim.events import EventKind
+from bubblesim.instruments import ContractKind, Status
+from bubblesim.units import WEEKS_PER_YEAR
+
+if TYPE_CHECKING:
+    from bubblesim.model import BubbleModel
+
+
+def advance_world(model: BubbleModel) -> None:
+    """Advance drivers, start and end instruments, depreciate and mark hardware."""
+    week = model.week
+    model.ledger.reset_step()
+    model.new_lending_usd = 0.0
+    state = model.drivers.step(week)
+    model.markets.observe(state)
+    _log_shocks(model)
+    _finish_construction(model)
+    for contract in model.book.live_contracts():
+        if contract.status is Status.PENDING and contract.start_week <= week:
+            contract.status = Status.ACTIVE
+        elif contract.status is Status.ACTIVE and week >= contract.end_week:
+            contract.status = Status.MATURED
+    for provider in model.providers:
+        done = [mw for w, mw in provider.building if w <= week]
+        provider.own_space_mw += sum(done)
+        provider.building = [(w, mw) for w, mw in provider.building if w > week]
+    dep = model.config.markets.market_gpu_depreciation_per_year / WEEKS_PER_YEAR
+    for firm in model.active_firms():
+        firm.gpu_condition = max(0.05, firm.gpu_condition - dep)
+    model.markets.mark_all(model.active_firms())
+    model.book.prune()
+
+
+def _finish_construction(model: BubbleModel) -> None:
+    """Halls whose lease starts this week move from construction to completed halls."""
+    for miner in model.miners:
+        if miner.defaulted or not miner.conversions:
+            continue
+        done = [c for c in miner.conversions if c[0] <= model.week]
+        for _, _, cost in done:
+            miner.construction_usd -= cost
+            miner.halls_usd += cost
+        miner.conversions = [c for c in miner.conversions if c[0] > model.week]
+
+
+def _log_shocks(model: BubbleModel) -> None:
+    """Record the week each exogenous shock begins."""
+    d = model.config.drivers
+    week = model.week
+    shocks = []
+    if d.demand.demand_slowdown_depth > 0 and week == d.demand.demand_slowdown_start_week:
+        shocks.append(f"AI demand slowdown begins (depth {d.demand.demand_slowdown_depth:.2f})")
+    if d.bitcoin.btc_path == "crash" and week == d.bitcoin.btc_crash_start_week:
+        shocks.append(f"bitcoin crash begins (depth {d.bitcoin.btc_crash_depth:.0%})")
+    if d.rates.rate_shock_bp != 0 and week == d.rates.rate_shock_week:
+        shocks.append(f"rate shock begins ({d.rates.rate_shock_bp:+.0f} bp)")
+    if model.drivers.state.new_generation_arrived:
+        shocks.append(
+            f"new chip generation arrives (frontier ×{model.drivers.state.frontier_efficiency:.1f})"
+        )
+    for text in shocks:
+        model.last_shock_event = model.events.record(week, EventKind.SHOCK, None, detail=text)
+
+
+def update_health(model: BubbleModel) -> None:
+    """Classify every agent healthy, distressed or defaulted (for reports and the explorer).
+
+    Distressed: negative book equity, or cash below four weeks of its obligations, or (lenders)
+    credit stress above one half.
+    """
+    for firm in model.firms.values():
+        if firm.defaulted:
+            continue
+        weekly = sum(c.cash_due_usd() for c in model.book.contracts_bought_by(firm))
+        weekly += sum(
+            loan.interest_due_usd(model.drivers.state.base_rate_per_year)
+            for loan in model.book.loans_of(firm)
+        )
+        distressed = firm.equity_usd < 0 or firm.cash_usd < 4 * weekly
+        if isinstance(firm, Lender):
+            distressed = distressed or firm.policy.stress > 0.5
+        firm.health = Health.DISTRESSED if distressed else Health.HEALTHY
+
+
+def hosting_rent_usd_per_week(miner: Miner) -> float:
+    """Rent a host receives this week from its active leases."""
+    leases = miner.model.book.contracts_sold_by(miner, ContractKind.HOSTING)
+    return sum(c.gross_payment_usd() for c in leases if c.status is Status.ACTIVE)

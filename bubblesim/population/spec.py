@@ -1,0 +1,241 @@
+"""Declarative economy specifications and the builder that turns one into agents and instruments.
+
+An economy is data: lists of agent records and instrument records naming agents by name. The
+default calibrated economy (:mod:`bubblesim.population.default`) and generated synthetic ones
+(:mod:`bubblesim.population.synthetic`) both produce an :class:`EconomySpec`; :func:`build` is
+the only code that creates agents, so both paths share every rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bubblesim.agents import Firm, Lab, Lender, Miner, Provider
+from bubblesim.instruments import Collateral, ContractKind, Status
+from bubblesim.units import WEEKS_PER_YEAR
+
+if TYPE_CHECKING:
+    from bubblesim.model import BubbleModel
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """An AI lab: name, opening cash, share of AI end revenue."""
+
+    name: str
+    cash_usd: float
+    revenue_share: float
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """A hyperscaler (``big_tech``) or neocloud; GPUs and own space in MW-IT."""
+
+    name: str
+    cash_usd: float
+    big_tech: bool
+    gpu_mw: float
+    own_space_mw: float
+    other_income_usd_per_year: float = 0.0
+
+
+@dataclass(frozen=True)
+class MinerSpec:
+    """A bitcoin miner: opening cash, gross power MW, GPUs it owns (MW-IT)."""
+
+    name: str
+    cash_usd: float
+    power_mw: float
+    gpu_mw: float = 0.0
+
+
+@dataclass(frozen=True)
+class LenderSpec:
+    """A lender: capital ratio on its book and the share of its book funded by runnable funding."""
+
+    name: str
+    capital_ratio: float
+    cash_buffer_share: float = 0.1
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    """An existing hosting lease or GPU cloud contract (weeks from week 0)."""
+
+    kind: ContractKind
+    seller: str
+    buyer: str
+    mw: float
+    price_usd_per_mw_year: float
+    start_week: int
+    term_weeks: int
+    break_week: int | None = None
+    guarantor: str | None = None
+    backstop_usd: float = 0.0
+    prepaid_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class LoanSpec:
+    """An existing loan or note."""
+
+    lender: str
+    borrower: str
+    principal_usd: float
+    coupon_per_year: float
+    floating: bool
+    maturity_week: int
+    collateral: Collateral = Collateral.NONE
+    covenant_ltv: float | None = None
+    instrument: str = "loan"
+    leveraged: bool = True
+
+
+@dataclass
+class EconomySpec:
+    """A whole economy as data."""
+
+    labs: list[LabSpec] = field(default_factory=list)
+    providers: list[ProviderSpec] = field(default_factory=list)
+    miners: list[MinerSpec] = field(default_factory=list)
+    lenders: list[LenderSpec] = field(default_factory=list)
+    contracts: list[ContractSpec] = field(default_factory=list)
+    loans: list[LoanSpec] = field(default_factory=list)
+
+
+def build(model: BubbleModel, spec: EconomySpec) -> dict[str, Firm]:
+    """Create the agents and instruments of ``spec`` in ``model`` and open their books.
+
+    Lenders' cash is sized from their books: capital = ``capital_ratio`` × loans (scaled by the
+    population's lender-capital scale), funding = loans − capital + a cash buffer.
+
+    Args:
+        model: The model (its config, book and markets must exist).
+        spec: The economy.
+
+    Returns:
+        The agents by name.
+
+    Raises:
+        ValueError: On duplicate names or instruments naming unknown agents.
+    """
+    cfg = model.config
+    pop = cfg.population
+    firms: dict[str, Firm] = {}
+
+    def add(firm: Firm) -> None:
+        if firm.name in firms:
+            raise ValueError(f"duplicate agent name {firm.name!r}")
+        firms[firm.name] = firm
+
+    for s in spec.labs:
+        add(Lab(model, name=s.name, cash_usd=s.cash_usd, revenue_share=s.revenue_share))
+    for s in spec.providers:
+        p = Provider(
+            model,
+            name=s.name,
+            cash_usd=s.cash_usd,
+            big_tech=s.big_tech,
+            own_space_mw=s.own_space_mw,
+            other_income_usd_per_year=s.other_income_usd_per_year,
+        )
+        p.gpu_mw = s.gpu_mw
+        add(p)
+    for s in spec.miners:
+        m = Miner(
+            model,
+            name=s.name,
+            cash_usd=s.cash_usd,
+            power_mw=s.power_mw,
+            asic_efficiency_j_per_th=cfg.markets.market_asic_efficiency_j_per_th,
+        )
+        m.gpu_mw = s.gpu_mw
+        add(m)
+
+    def scale_of(borrower: Firm) -> float:
+        if isinstance(borrower, Miner):
+            return pop.population_miner_leverage_scale
+        if isinstance(borrower, Provider) and not borrower.big_tech:
+            return pop.population_neocloud_leverage_scale
+        return 1.0
+
+    book_usd: dict[str, float] = {s.name: 0.0 for s in spec.lenders}
+    for s in spec.loans:
+        if s.lender not in book_usd or s.borrower not in firms:
+            raise ValueError(f"loan names unknown party: {s.lender!r} -> {s.borrower!r}")
+        book_usd[s.lender] += s.principal_usd * scale_of(firms[s.borrower])
+    for s in spec.lenders:
+        loans = book_usd[s.name]
+        capital = s.capital_ratio * loans * pop.population_lender_capital_scale
+        buffer = s.cash_buffer_share * loans
+        funding = max(0.0, loans - capital) + buffer
+        lender = Lender(
+            model,
+            name=s.name,
+            cash_usd=capital + funding,
+            funding_usd=funding,
+            capital_target_ratio=cfg.credit.credit_capital_ratio_target,
+        )
+        add(lender)
+
+    for s in spec.loans:
+        lender, borrower = firms[s.lender], firms[s.borrower]
+        principal = s.principal_usd * scale_of(borrower)
+        if principal <= 0:
+            continue
+        # the loan's proceeds were spent before week 0 (on hardware, halls, capex): the lender's
+        # cash became the loan; the borrower's spend is in its opening assets
+        lender.cash_usd -= principal
+        model.book.add_loan(
+            lender=lender,
+            borrower=borrower,
+            principal_usd=principal,
+            spread_per_year=s.coupon_per_year,
+            floating=s.floating,
+            maturity_week=s.maturity_week,
+            collateral=s.collateral,
+            covenant_ltv=s.covenant_ltv,
+            instrument=s.instrument,
+            start_week=-1,
+        )
+
+    for s in spec.contracts:
+        if s.seller not in firms or s.buyer not in firms:
+            raise ValueError(f"contract names unknown party: {s.seller!r} -> {s.buyer!r}")
+        seller, buyer = firms[s.seller], firms[s.buyer]
+        contract = model.book.add_contract(
+            kind=s.kind,
+            seller=seller,
+            buyer=buyer,
+            mw=s.mw,
+            price_usd_per_mw_year=s.price_usd_per_mw_year,
+            start_week=s.start_week,
+            end_week=s.start_week + s.term_weeks,
+            take_or_pay_share=cfg.contracts.contract_take_or_pay_share,
+            break_week=None if s.break_week is None else s.start_week + s.break_week,
+            guarantor=firms.get(s.guarantor) if s.guarantor else None,
+            backstop_remaining_usd=s.backstop_usd,
+            prepaid_usd=s.prepaid_usd,
+            prepay_offset_usd_per_week=s.prepaid_usd / WEEKS_PER_YEAR,
+            status=Status.ACTIVE if s.start_week <= 0 else Status.PENDING,
+        )
+        if s.kind is ContractKind.HOSTING and isinstance(seller, Miner):
+            seller.hall_gross_mw += s.mw * cfg.markets.market_pue
+            hall_cost = s.mw * cfg.markets.market_colo_build_cost_usd_per_mw
+            if contract.status is Status.ACTIVE:
+                seller.halls_usd += hall_cost
+            else:
+                seller.construction_usd += hall_cost
+                seller.conversions.append((s.start_week, contract.id, hall_cost))
+
+    for firm in firms.values():
+        if isinstance(firm, Miner):
+            # sites given over to AI halls no longer hash
+            firm.asic_th = max(
+                0.0, (firm.power_mw - firm.hall_gross_mw) * 1e6 / firm.efficiency_j_per_th
+            )
+    model.markets.mark_all(firms.values())
+    for firm in firms.values():
+        firm.open_books()
+    return firms
