@@ -6,19 +6,27 @@ Typical use::
     run_sweep("experiments/demand_vs_leverage.toml", "sweeps/dvl", max_seeds=10)
     frame = load_results("sweeps/dvl")  # parameters + seed + scalar outcomes, one row per run
 
-See ``docs/sweeps.md``.
+See ``docs/sweeps.md``. The names below are imported on first use, so a worker process that
+only needs :mod:`bubblesim.sweep.worker` does not pay for pyarrow, scipy or tqdm.
 """
 
-from bubblesim.sweep.experiment import Experiment, ExperimentError, load_experiment
-from bubblesim.sweep.runner import SweepSummary, run_sweep
-from bubblesim.sweep.status import SweepStatus, sweep_status
-from bubblesim.sweep.storage import (
-    OutputFolderError,
-    load_design,
-    load_failures,
-    load_results,
-    load_series,
-)
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Experiment": "bubblesim.sweep.experiment",
+    "ExperimentError": "bubblesim.sweep.experiment",
+    "load_experiment": "bubblesim.sweep.experiment",
+    "SweepSummary": "bubblesim.sweep.runner",
+    "run_sweep": "bubblesim.sweep.runner",
+    "SweepStatus": "bubblesim.sweep.status",
+    "sweep_status": "bubblesim.sweep.status",
+    "OutputFolderError": "bubblesim.sweep.storage",
+    "load_design": "bubblesim.sweep.storage",
+    "load_failures": "bubblesim.sweep.storage",
+    "load_results": "bubblesim.sweep.storage",
+    "load_series": "bubblesim.sweep.storage",
+}
 
 __all__ = [
     "Experiment",
@@ -34,3 +42,14 @@ __all__ = [
     "run_sweep",
     "sweep_status",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bubblesim.sweep' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-from scipy.stats import qmc
 
 from bubblesim.sweep.experiment import DistSpec, Experiment, RangeSpec, ValuesSpec
 
@@ -67,6 +65,8 @@ def unit_samples(experiment: Experiment) -> np.ndarray:
     if design.kind == "random":
         return np.random.default_rng(design.seed).random((design.samples, dim))
     if design.kind == "lhs":
+        from scipy.stats import qmc
+
         return qmc.LatinHypercube(d=dim, rng=np.random.default_rng(design.seed)).random(
             design.samples
         )
@@ -151,6 +151,8 @@ def _from_unit(spec: ValuesSpec | RangeSpec | DistSpec, u: np.ndarray) -> np.nda
 
 def _dist(spec: DistSpec) -> Any:
     """The frozen scipy distribution for a spec (inverse CDF: ``ppf``)."""
+    from scipy import stats
+
     if spec.dist == "uniform":
         return stats.uniform(loc=spec.low, scale=spec.high - spec.low)
     if spec.dist == "triangular":
