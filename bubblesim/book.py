@@ -27,6 +27,7 @@ class InstrumentBook:
         self.contracts: list[ComputeContract] = []
         self.loans: list[Loan] = []
         self._ids = count()
+        self._contract_by_id: dict[int, ComputeContract] = {}
         self._sold: dict[int, list[ComputeContract]] = defaultdict(list)
         self._bought: dict[int, list[ComputeContract]] = defaultdict(list)
         self._borrowed: dict[int, list[Loan]] = defaultdict(list)
@@ -37,9 +38,14 @@ class InstrumentBook:
         """Register a new compute contract (terms as in :class:`ComputeContract`)."""
         contract = ComputeContract(id=next(self._ids), **terms)
         self.contracts.append(contract)
+        self._contract_by_id[contract.id] = contract
         self._sold[contract.seller.unique_id].append(contract)
         self._bought[contract.buyer.unique_id].append(contract)
         return contract
+
+    def contract(self, contract_id: int) -> ComputeContract:
+        """The contract with this id."""
+        return self._contract_by_id[contract_id]
 
     def reassign_buyer(self, contract: ComputeContract, new_buyer: Firm) -> None:
         """Move a contract to a new buyer (a guarantor assuming a lease)."""

@@ -200,12 +200,25 @@ def _lease_from_miners(model: BubbleModel, provider: Provider, gap_mw: float) ->
 
 
 def _finance_conversion(model: BubbleModel, miner: Miner, mw: float) -> bool:
-    """Fund a hall conversion: a project loan at loan-to-cost, the rest from cash."""
+    """Fund a hall conversion: a project loan at loan-to-cost, the rest from cash.
+
+    A miner commits only if its cash covers its equity share of the capex plus the loan's
+    interest over the build (no rent comes in before the hall is finished).
+    """
     cost = mw * model.config.markets.market_colo_build_cost_usd_per_mw
     ltc = model.config.credit.credit_project_loan_to_cost
     lender = _find_lender(model, miner, ltc * cost)
     loan_usd = 0.0 if lender is None else ltc * lender.policy.ltv_scale * cost
-    if cost - loan_usd > miner.cash_usd:
+    if lender is not None:
+        rate = (
+            model.drivers.state.base_rate_per_year
+            + model.config.credit.credit_spread_miner_per_year
+        )
+        build_years = model.config.markets.market_conversion_lag_weeks / WEEKS_PER_YEAR
+        carry = loan_usd * rate * build_years
+    else:
+        carry = 0.0
+    if cost - loan_usd + carry > miner.cash_usd:
         return False
     if loan_usd > 0:
         make_loan(model, lender, miner, loan_usd, Collateral.PROJECT, "project loan")
@@ -243,8 +256,6 @@ def _sign_lease(model: BubbleModel, miner: Miner, provider: Provider, mw: float)
     cost = mw * m.market_colo_build_cost_usd_per_mw
     miner.conversions.append((start, contract.id, cost))
     miner.hall_gross_mw += mw * m.market_pue
-    retire_th = min(miner.asic_th, mw * m.market_pue * 1e6 / miner.efficiency_j_per_th)
-    model.markets.sell_asics(model.ledger, miner, retire_th)
     model.events.record(
         model.week,
         EventKind.CONTRACT_SIGNED,
@@ -273,7 +284,7 @@ def _find_lender(model: BubbleModel, borrower: Firm, amount_usd: float) -> Lende
     lenders = [x for x in model.lenders if not x.defaulted and x.policy.ltv_scale > 0]
     for i in model.match_rng.permutation(len(lenders)):
         lender = lenders[i]
-        if lender.policy.capacity_usd >= amount_usd and lender.cash_usd >= amount_usd:
+        if lender.policy.capacity_usd >= amount_usd:
             return lender
     if lenders and getattr(borrower, "last_refusal_week", -1) != model.week:
         borrower.last_refusal_week = model.week
@@ -315,8 +326,15 @@ def make_loan(
         else None,
         instrument=instrument,
         start_week=model.week,
+        amortisation_usd_per_week=amount_usd / cr.credit_loan_term_weeks
+        if collateral in (Collateral.GPU, Collateral.ASIC)
+        else 0.0,
     )
     lender.policy = _with_capacity(lender, -amount_usd)
+    shortfall = amount_usd - lender.cash_usd
+    if shortfall > 0:  # new loans are funded by new deposits / fund inflows
+        model.ledger.transfer(None, lender, shortfall, Flow.FUNDING_IN)
+        lender.funding_usd += shortfall
     model.ledger.transfer(lender, borrower, amount_usd, Flow.LOAN_DISBURSEMENT)
     model.new_lending_usd += amount_usd
     model.events.record(
@@ -406,7 +424,7 @@ def _refinance_elsewhere(model: BubbleModel, loan: Loan) -> None:
         other = model.lenders[i]
         if other is loan.lender or other.defaulted or not other.policy.rolls_over:
             continue
-        if other.policy.capacity_usd < loan.principal_usd or other.cash_usd < loan.principal_usd:
+        if other.policy.capacity_usd < loan.principal_usd:
             continue
         if not _collateral_ok(model, loan, other.policy.ltv_scale):
             return

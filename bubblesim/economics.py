@@ -67,15 +67,17 @@ def gpu_value_usd_per_mw(
     rental_ratio: float,
     resale_index: float,
     condition: float,
+    obsolescence_exponent: float = 1.0,
+    rent_elasticity: float = 1.0,
 ) -> float:
     """Market value of one MW of installed GPUs.
 
-    ``V = P_new × (e / e_frontier) × r × q × c``: a GPU is worth the price of new frontier
-    systems scaled by its compute relative to the frontier (a 4× faster generation at the same
-    energy makes an older MW worth a quarter; calibration facts §3 Trainium3), by the rental
-    market relative to its opening level ``r`` (value moves with rents), by the resale market's
-    fire-sale discount ``q`` (Cifuentes, Ferrucci & Shin 2005) and by physical condition ``c``
-    (straight-line depreciation over the book life).
+    ``V = P_new × (e / e_frontier)^γ × r^η × q × c``: a GPU is worth the price of new frontier
+    systems scaled by its compute relative to the frontier (``γ = 1``: a 4× faster generation
+    at the same energy makes an older MW worth a quarter; calibration facts §3 put ``γ`` near
+    0.65), by the rental market relative to its opening level ``r`` with elasticity ``η``, by
+    the resale market's fire-sale discount ``q`` (Cifuentes, Ferrucci & Shin 2005) and by
+    physical condition ``c`` (straight-line depreciation over the book life).
 
     Args:
         new_price_usd_per_mw: Price of new frontier systems per MW-IT.
@@ -84,12 +86,15 @@ def gpu_value_usd_per_mw(
         rental_ratio: Spot rent now over spot rent at week 0.
         resale_index: Fire-sale discount factor of the resale market (1 = none).
         condition: Remaining physical value share (1 = new).
+        obsolescence_exponent: ``γ``.
+        rent_elasticity: ``η``.
 
     Returns:
         USD per MW-IT.
     """
-    relative = fleet_efficiency / frontier_efficiency
-    return new_price_usd_per_mw * relative * rental_ratio * resale_index * condition
+    relative = (fleet_efficiency / frontier_efficiency) ** obsolescence_exponent
+    rent = rental_ratio**rent_elasticity
+    return new_price_usd_per_mw * relative * rent * resale_index * condition
 
 
 def spot_price_update(

@@ -44,14 +44,21 @@ def advance_world(model: BubbleModel) -> None:
 
 
 def _finish_construction(model: BubbleModel) -> None:
-    """Halls whose lease starts this week move from construction to completed halls."""
+    """Halls whose lease starts this week are finished: ASICs on that power are retired (sold).
+
+    The site keeps hashing while the hall is built; capacity never goes negative.
+    """
+    pue = model.config.markets.market_pue
     for miner in model.miners:
         if miner.defaulted or not miner.conversions:
             continue
         done = [c for c in miner.conversions if c[0] <= model.week]
-        for _, _, cost in done:
+        for _, contract_id, cost in done:
             miner.construction_usd -= cost
             miner.halls_usd += cost
+            mw = model.book.contract(contract_id).mw if contract_id >= 0 else 0.0
+            retire = min(miner.asic_th, mw * pue * 1e6 / miner.efficiency_j_per_th)
+            model.markets.sell_asics(model.ledger, miner, retire)
         miner.conversions = [c for c in miner.conversions if c[0] > model.week]
 
 

@@ -72,6 +72,8 @@ class Markets:
             self.rental_ratio,
             self.gpu_resale_index,
             condition,
+            self.cfg.market_gpu_obsolescence_exponent,
+            self.cfg.market_gpu_rent_elasticity,
         )
 
     def asic_value_per_th(self) -> float:
@@ -86,6 +88,10 @@ class Markets:
     def asic_value(self, firm: Firm) -> float:
         """Market value of a firm's ASIC fleet (zero for non-miners)."""
         return getattr(firm, "asic_th", 0.0) * self.asic_value_per_th()
+
+    def frontier_gpu_usd_per_mw(self) -> float:
+        """Resale value of a new frontier GPU: rents and fire-sale discount, no obsolescence."""
+        return self.gpu_value_per_mw(self.state.frontier_efficiency, 1.0)
 
     def vintage0_gpu_usd_per_mw(self) -> float:
         """Resale value of a new week-0 GPU (efficiency 1, new condition): the reported price."""

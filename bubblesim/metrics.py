@@ -38,6 +38,21 @@ def credit_outstanding_usd(model: BubbleModel) -> float:
     return float(sum(loan.principal_usd for loan in model.book.active_loans()))
 
 
+def credit_supply_usd(model: BubbleModel) -> float:
+    """Loans lenders are willing to hold: capital / target ratio × LTV scale, summed.
+
+    The capital-constrained credit supply (Adrian & Shin 2010): it grows with lender capital
+    and shrinks as losses and tightening cut it, whatever scheduled amortisation does.
+    """
+    return float(
+        sum(
+            max(0.0, x.equity_usd) / x.capital_target_ratio * x.policy.ltv_scale
+            for x in model.lenders
+            if not x.defaulted
+        )
+    )
+
+
 def gpu_cloud_contracted_mw(model: BubbleModel) -> float:
     """Capacity under active GPU cloud contracts, MW-IT."""
     return float(
@@ -101,9 +116,11 @@ MODEL_REPORTERS = {
     "lender_capital_usd": lender_capital_usd,
     "lender_losses_usd": lender_losses_usd,
     "credit_outstanding_usd": credit_outstanding_usd,
+    "credit_supply_usd": credit_supply_usd,
     "new_lending_usd": lambda m: float(m.new_lending_usd),
     "spot_price_usd_per_mw_year": lambda m: float(m.markets.spot_price_usd_per_mw_year),
-    "gpu_resale_usd_per_mw": lambda m: float(m.markets.vintage0_gpu_usd_per_mw()),
+    "gpu_resale_usd_per_mw": lambda m: float(m.markets.frontier_gpu_usd_per_mw()),
+    "gpu_vintage0_usd_per_mw": lambda m: float(m.markets.vintage0_gpu_usd_per_mw()),
     "gpu_resale_index": lambda m: float(m.markets.gpu_resale_index),
     "asic_price_usd_per_th": lambda m: float(m.markets.asic_value_per_th()),
     "utilisation": utilisation,

@@ -24,7 +24,7 @@ from bubblesim.ledger import Ledger
 from bubblesim.markets import Markets
 from bubblesim.metrics import MODEL_REPORTERS
 from bubblesim.network import credit_network
-from bubblesim.population import EconomySpec, build, default_economy, synthetic_economy
+from bubblesim.population import EconomySpec, build, make_economy
 from bubblesim.scenarios import scenario_config
 from bubblesim.verdict import CascadeVerdict, cascade_verdict
 
@@ -70,12 +70,7 @@ class BubbleModel(mesa.Model):
         self.drivers = ExogenousDrivers(self.config.drivers, driver_rng)
         self.markets = Markets(self.config, self.drivers.state)
         if economy is None:
-            pop = self.config.population
-            economy = (
-                default_economy()
-                if pop.population_kind == "default"
-                else synthetic_economy(self.config, population_rng)
-            )
+            economy = make_economy(self.config, population_rng)
         self.firms: dict[str, Firm] = build(self, economy)
         self.labs = [f for f in self.firms.values() if isinstance(f, Lab)]
         self.providers = [f for f in self.firms.values() if isinstance(f, Provider)]

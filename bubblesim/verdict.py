@@ -6,7 +6,8 @@ facts):
 * leveraged miners holding at least ``verdict_miner_capacity_share`` of the leveraged miners'
   power capacity default within one window of ``verdict_window_weeks``;
 * lenders lose at least ``verdict_lender_loss_share`` of their initial capital;
-* credit outstanding falls at least ``verdict_credit_contraction_share`` below its running peak.
+* credit supply (what lenders' capital lets them hold, :func:`bubblesim.metrics.credit_supply_usd`)
+  falls at least ``verdict_credit_contraction_share`` below its running peak.
 
 A threshold of zero drops that criterion. The magnitudes are reported whether or not the verdict
 is positive, with the peak-to-trough fall of the GPU resale price.
@@ -33,7 +34,7 @@ class CascadeVerdict:
         miner_capacity_defaulted_share: Largest share of leveraged-miner MW defaulting within
             one window.
         lender_loss_to_capital: Cumulative lender write-offs over initial lender capital.
-        credit_contraction: Largest fall of credit outstanding below its running peak.
+        credit_contraction: Largest fall of credit supply below its running peak.
         gpu_price_peak_to_trough: Largest fall of the GPU resale price below its running peak.
         first_default_week: Week of the first default (NaN if none).
         n_defaults: Number of defaults.
@@ -101,7 +102,7 @@ def cascade_verdict(
     )
     losses = float(series["lender_losses_usd"].iloc[-1]) if len(series) else 0.0
     loss_share = losses / initial_lender_capital_usd if initial_lender_capital_usd > 0 else 0.0
-    contraction = max_drawdown(series["credit_outstanding_usd"].to_numpy())
+    contraction = max_drawdown(series["credit_supply_usd"].to_numpy())
     gpu = max_drawdown(series["gpu_resale_usd_per_mw"].to_numpy())
     criteria = {
         "miner_defaults": miner >= params.verdict_miner_capacity_share,

@@ -42,8 +42,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.linalg import spsolve
 
+from bubblesim.contagion._linear import solve_fixed_point
 from bubblesim.contagion._validation import as_square_sparse, as_vector, check_unit_interval
 
 #: Relative tolerance below which a shortfall ``e + r < p̄ + b`` does not count as a default,
@@ -148,7 +148,7 @@ def clear_payments(
         if np.array_equal(new_defaulted, defaulted):
             break
         defaulted = new_defaulted
-        p = _solve_round(PiT, p_bar, e, share, defaulted, alpha, beta)
+        p = _solve_round(PiT, p_bar, e, share, defaulted, alpha, beta, p)
 
     value = np.where(defaulted, alpha * e + beta * received, owed)
     external_paid = np.where(defaulted, (1.0 - share) * value, b)
@@ -170,19 +170,17 @@ def _relative_liabilities(L: sp.csr_array, p_bar: np.ndarray) -> sp.csr_array:
     return sp.csr_array(sp.diags_array(inv) @ L)
 
 
-def _solve_round(PiT, p_bar, e, share, defaulted, alpha, beta) -> np.ndarray:
+def _solve_round(PiT, p_bar, e, share, defaulted, alpha, beta, previous) -> np.ndarray:
     """One fictitious-default round: solve for the defaulters' payments, others pay in full.
 
     For the default set ``D`` and the rest ``N``:
-    ``(I − β S_D Πᵀ_DD) p_D = S_D (α e_D + β Πᵀ_DN p̄_N)`` with ``S = diag(s)``.
+    ``(I − β S_D Πᵀ_DD) p_D = S_D (α e_D + β Πᵀ_DN p̄_N)`` with ``S = diag(s)``, started from
+    the previous round's payments.
     """
     p = np.where(defaulted, 0.0, p_bar)
     idx = np.flatnonzero(defaulted)
     rhs = share[idx] * (alpha * e[idx] + beta * (PiT @ p)[idx])
-    A = PiT[idx][:, idx]
-    M = sp.eye_array(idx.size, format="csc") - sp.diags_array(beta * share[idx]) @ A
-    p_d = np.atleast_1d(spsolve(sp.csc_array(M), rhs))
-    if not np.all(np.isfinite(p_d)):  # pragma: no cover - excluded by the theory, see docs
-        raise RuntimeError("singular clearing system: a closed set of defaulters without leakage")
+    A = sp.csr_array(sp.diags_array(beta * share[idx]) @ PiT[idx][:, idx])
+    p_d = solve_fixed_point(A, rhs, x0=np.minimum(previous[idx], p_bar[idx]))
     p[idx] = np.clip(p_d, 0.0, p_bar[idx])
     return p

@@ -34,7 +34,7 @@ HOSTING, CLOUD = ContractKind.HOSTING, ContractKind.GPU_CLOUD
 #: (§1 Hut 8). Splits are *judgment*.
 LAB_CONTRACTS_MW: dict[str, dict[str, float]] = {
     "OpenAI": {"Microsoft": 1300, "Oracle": 1300, "CoreWeave": 900, "Google": 130},
-    "Anthropic": {"AWS": 900, "Google": 700, "Fluidstack": 200},
+    "Anthropic": {"AWS": 800, "Google": 600, "Fluidstack": 400},
     "Other labs": {"Microsoft": 300, "AWS": 300, "Google": 250, "CoreWeave": 250, "Oracle": 150},
 }
 

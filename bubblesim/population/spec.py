@@ -198,6 +198,9 @@ def build(model: BubbleModel, spec: EconomySpec) -> dict[str, Firm]:
             covenant_ltv=s.covenant_ltv,
             instrument=s.instrument,
             start_week=-1,
+            amortisation_usd_per_week=principal / max(1, s.maturity_week)
+            if s.collateral in (Collateral.GPU, Collateral.ASIC)
+            else 0.0,
         )
 
     for s in spec.contracts:
@@ -227,7 +230,7 @@ def build(model: BubbleModel, spec: EconomySpec) -> dict[str, Firm]:
                 seller.halls_usd += hall_cost
             else:
                 seller.construction_usd += hall_cost
-                seller.conversions.append((s.start_week, contract.id, hall_cost))
+                seller.conversions.append((s.start_week, -1, hall_cost))  # power already off ASICs
 
     for firm in firms.values():
         if isinstance(firm, Miner):
