@@ -222,3 +222,29 @@ def test_eisenberg_noe_conserves_value(net):
     kept = res.external_payments.sum() + res.equity[~res.defaulted].sum()
     assert kept == pytest.approx(e.sum(), rel=1e-9, abs=1e-9)
     np.testing.assert_allclose(res.received.sum(), res.payments.sum(), rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(1.0, 1.0), (0.5, 0.8)])
+def test_large_network_uses_the_iterative_solver_and_matches_the_picard_loop(alpha, beta):
+    """Beyond the direct-solve size the default set is solved by sweeps: same greatest vector."""
+    rng = np.random.default_rng(11)
+    n = 2000
+    L = sp.random_array((n, n), density=3.0 / n, format="lil", rng=rng)
+    L.setdiag(0)
+    L = sp.csr_array(L)
+    e = rng.uniform(0.0, 0.3, size=n) * L.sum(axis=1)
+    b = rng.uniform(0.0, 0.1, size=n) * L.sum(axis=1)
+    res = clear_payments(L, e, b, alpha=alpha, beta=beta)
+    assert res.defaulted.sum() > 256  # larger than DIRECT_MAX_SIZE: the iterative path
+    q = L.sum(axis=1)
+    dense = L.toarray()
+    for _ in range(2000):
+        q_next = _phi(q, dense, e, b, alpha, beta)
+        if np.max(np.abs(q_next - q)) < 1e-13:
+            break
+        q = q_next
+    np.testing.assert_allclose(res.payments, q_next, atol=1e-9)
+    p_bar = dense.sum(axis=1)
+    surplus = e + (dense / np.where(p_bar > 0, p_bar, 1)[:, None]).T @ q_next - p_bar - b
+    clear_cut = np.abs(surplus) > 1e-7
+    np.testing.assert_array_equal(res.defaulted[clear_cut], surplus[clear_cut] < 0)

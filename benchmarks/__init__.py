@@ -1,0 +1,1 @@
+"""Benchmarks: timing scripts that print numbers (not pass/fail tests)."""
