@@ -236,15 +236,19 @@ def test_large_network_uses_the_iterative_solver_and_matches_the_picard_loop(alp
     b = rng.uniform(0.0, 0.1, size=n) * L.sum(axis=1)
     res = clear_payments(L, e, b, alpha=alpha, beta=beta)
     assert res.defaulted.sum() > 256  # larger than DIRECT_MAX_SIZE: the iterative path
-    q = L.sum(axis=1)
     dense = L.toarray()
-    for _ in range(2000):
-        q_next = _phi(q, dense, e, b, alpha, beta)
+    p_bar = dense.sum(axis=1)
+    PiT = (dense / np.where(p_bar > 0, p_bar, 1)[:, None]).T
+    owed = p_bar + b
+    share = np.divide(p_bar, owed, out=np.ones(n), where=owed > 0)
+    q = p_bar
+    for _ in range(2000):  # the clearing map from full payment, written densely
+        r = PiT @ q
+        q_next = np.where(e + r >= owed, p_bar, share * (alpha * e + beta * r))
         if np.max(np.abs(q_next - q)) < 1e-13:
             break
         q = q_next
     np.testing.assert_allclose(res.payments, q_next, atol=1e-9)
-    p_bar = dense.sum(axis=1)
-    surplus = e + (dense / np.where(p_bar > 0, p_bar, 1)[:, None]).T @ q_next - p_bar - b
+    surplus = e + PiT @ q_next - owed
     clear_cut = np.abs(surplus) > 1e-7
     np.testing.assert_array_equal(res.defaulted[clear_cut], surplus[clear_cut] < 0)
