@@ -76,7 +76,7 @@ def bench(n: int, rng: np.random.Generator) -> list[str]:
         gap = np.max(np.abs(p - en.payments))
         rows.append(_row(n, f"naive loop, dense (gap {gap:.1e})", t, it, None))
     else:
-        rows.append(f"| {n:,} | naive loop, dense | skipped: an {n:,}² matrix is 80 GB | | |")
+        rows.append(f"| {n:,} | naive loop, dense | skipped: dense {n:,}² needs 80 GB | | |")
     return rows
 
 
