@@ -122,7 +122,7 @@ def _terminate(model: BubbleModel, contract, firm: Firm, event: int) -> None:
     contract.prepaid_usd = 0.0
     contract.status = Status.TERMINATED
     other = contract.seller if contract.buyer is firm else contract.buyer
-    model.events.record(
+    other.last_counterparty_event = model.events.record(
         model.week,
         EventKind.CONTRACT_TERMINATED,
         other,
@@ -297,5 +297,6 @@ def _pay_pro_rata_principal(model, firm: Firm, loans: list[Loan], amount_usd: fl
     share = min(1.0, amount_usd / claims)
     for loan in loans:
         pay = loan.principal_usd * share
-        model.ledger.transfer(firm, loan.lender, pay, Flow.PRINCIPAL)
+        payee = None if loan.outside_lender else loan.lender
+        model.ledger.transfer(firm, payee, pay, Flow.PRINCIPAL)
         loan.principal_usd -= pay

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from bubblesim.model import BubbleModel
 
 
+COUNTERPARTY_MEMORY_WEEKS = 52
+"""A firm that fails within a year of losing a contract to a defaulting counterparty defaults
+for counterparty loss, triggered by that loss (its cash drain began there)."""
+
+
 @dataclass(slots=True)
 class Obligation:
     """One payment due this week inside the network."""
@@ -190,8 +195,11 @@ def _declare(model, firms, obligations, frac, defaulted, own_short, refused) -> 
         firm = firms[k]
         cause, trigger = Cause.ILLIQUIDITY, model.last_shock_event
         principal, refusal = refused.get(k, (0.0, -1))
+        lost = firm.last_counterparty_event
         if refusal >= 0 and own_short[k] <= principal:
             cause, trigger = Cause.REFINANCING, refusal
+        elif lost >= 0 and model.week - model.events.events[lost].week <= COUNTERPARTY_MEMORY_WEEKS:
+            cause, trigger = Cause.COUNTERPARTY, lost
         elif isinstance(firm, Lab) and getattr(firm, "equity_refused_event", -1) >= 0:
             trigger = firm.equity_refused_event
         events[k] = declare_default(model, firm, cause, trigger)

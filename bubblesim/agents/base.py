@@ -78,6 +78,7 @@ class Firm(mesa.Agent):
         self.health = Health.HEALTHY
         self.default_week: int | None = None
         self.default_event = -1
+        self.last_counterparty_event = -1  # last contract lost to a counterparty's default
         self.external_due: dict = {}
         self.initial_debt_usd = 0.0
 
