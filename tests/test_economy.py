@@ -1,5 +1,8 @@
-"""The economy's invariants and behaviour: stock-flow consistency, balance sheets, limited
-liability, determinism, channel switches and a traced cascade."""
+"""The economy's invariants and behaviour.
+
+Stock-flow consistency, balance sheets, limited liability, determinism, channel switches and a
+traced cascade.
+"""
 
 import math
 
@@ -31,7 +34,8 @@ def run_checked(model: BubbleModel, weeks: int) -> None:
             gap = firm.assets_usd() - firm.liabilities_usd() - firm.equity_usd
             assert abs(gap) <= 1e-9 * max(1.0, firm.assets_usd()) + 1.0, (model.week, firm.name)
             assert firm.cash_usd >= -1.0, (model.week, firm.name, firm.cash_usd)
-            assert firm.gpu_mw >= 0 and getattr(firm, "asic_th", 0.0) >= 0
+            assert firm.gpu_mw >= 0
+            assert getattr(firm, "asic_th", 0.0) >= 0
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
@@ -114,12 +118,14 @@ def test_demand_slowdown_cascades_from_lab_to_neocloud_to_miner_and_its_lender()
     lab, neo, miner = defaults["Lab"], defaults["Neocloud"], defaults["Miner"]
     assert lab.week < neo.week < miner.week
     assert lab.cause == Cause.ILLIQUIDITY
-    assert neo.cause == Cause.COUNTERPARTY and miner.cause == Cause.COUNTERPARTY
+    assert neo.cause == Cause.COUNTERPARTY
+    assert miner.cause == Cause.COUNTERPARTY
     # each default traces back through the one before it to the demand shock
     assert lab.id in {e.id for e in model.events.chain(neo.id)}
     assert neo.id in {e.id for e in model.events.chain(miner.id)}
     origin = model.events.chain(miner.id)[-1]
-    assert origin.kind is EventKind.SHOCK and "slowdown" in origin.detail
+    assert origin.kind is EventKind.SHOCK
+    assert "slowdown" in origin.detail
     lender = model.firms["Lender"]
     assert lender.losses_usd > 0
     write_offs = [e for e in model.events.events if e.kind is EventKind.LOAN_DEFAULTED]
@@ -127,8 +133,10 @@ def test_demand_slowdown_cascades_from_lab_to_neocloud_to_miner_and_its_lender()
 
 
 def test_seized_collateral_goes_to_the_secured_creditor_first():
-    """A miner with a rig loan (secured on ASICs) and an unsecured note: the rig lender is paid
-    from the ASIC sale before the note holder shares in what is left."""
+    """The rig lender is paid from the ASIC sale before the note holder shares in the rest.
+
+    A miner owes a rig loan (secured on ASICs) and an unsecured note.
+    """
     from bubblesim.instruments import Collateral
     from bubblesim.population.spec import EconomySpec, LenderSpec, LoanSpec, MinerSpec
 
@@ -149,7 +157,8 @@ def test_seized_collateral_goes_to_the_secured_creditor_first():
     notes = next(x for x in model.book.loans if x.instrument == "notes")
     assert rig.written_off_usd == pytest.approx(0.0, abs=1.0)
     assert notes.written_off_usd == pytest.approx(500e6 - (asic_value - 10e6), rel=1e-9)
-    assert rig.status is Status.DEFAULTED and miner.health is Health.DEFAULTED
+    assert rig.status is Status.DEFAULTED
+    assert miner.health is Health.DEFAULTED
 
 
 # -- channel switches ------------------------------------------------------------------------------
@@ -178,8 +187,11 @@ def test_counterparty_channel_alone_passes_the_default_on():
 
 
 def test_settlement_channel_adds_default_costs():
-    """Rogers–Veraart costs: with the settlement channel on, a defaulter's creditors recover
-    less (halls are sold at alpha of book), so the lender's losses are larger."""
+    """Rogers–Veraart costs make the lender's losses larger.
+
+    With the settlement channel on, a defaulter's creditors recover less (halls fetch alpha of
+    book).
+    """
     on = _impose_lab_default(
         **{**ALL_OFF, "channel_counterparty": True, "channel_settlement": True}
     )
@@ -199,7 +211,8 @@ def test_fire_sale_channel_moves_prices_and_triggers_margin_calls():
         return model
 
     on, off = run(True), run(False)
-    assert on.markets.gpu_resale_index < 1.0 and off.markets.gpu_resale_index == 1.0
+    assert on.markets.gpu_resale_index < 1.0
+    assert off.markets.gpu_resale_index == 1.0
     calls_on = [e for e in on.events.events if e.kind is EventKind.MARGIN_CALL]
     calls_off = [e for e in off.events.events if e.kind is EventKind.MARGIN_CALL]
     assert any(e.agent_name == "Neocloud B" for e in calls_on)
@@ -207,8 +220,11 @@ def test_fire_sale_channel_moves_prices_and_triggers_margin_calls():
 
 
 def test_funding_channel_tightens_credit_after_losses():
-    """The miner's default costs the lender ≈$350M of its ≈$405M capital (its hall fetches 85%
-    of book against a $1.2B loan): with the funding channel on, the lender tightens."""
+    """With the funding channel on, a lender that loses most of its capital tightens.
+
+    The miner's default costs the lender ≈$350M of its ≈$405M capital (its hall fetches 85% of
+    book against a $1.2B loan).
+    """
 
     def run(on: bool) -> BubbleModel:
         model = chain_model(
