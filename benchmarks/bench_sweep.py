@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,6 +58,7 @@ def child_sweep(runs: int, steps: int, workers: int, tmp: Path) -> dict:
 def child_batch_run(runs: int, steps: int, workers: int) -> dict:
     """Run the same grid with ``mesa.batch_run`` and return timing and counts."""
     import mesa
+
     from bubblesim.model import BubbleModel
 
     start = time.perf_counter()
@@ -76,24 +78,34 @@ def child_batch_run(runs: int, steps: int, workers: int) -> dict:
     return {"runs": len(rows), "failed": 0, "elapsed_s": elapsed}
 
 
-def tree_rss_bytes(pid: int) -> int:
-    """Resident memory of a process and all its descendants (psutil, else /proc)."""
+def tree_sample(pid: int, cpu: dict[int, float]) -> tuple[int, int]:
+    """Memory of a process and all its descendants: summed RSS and summed PSS, in bytes.
+
+    RSS counts pages shared between processes (copy-on-write after fork) once per process; PSS
+    (proportional set size, Linux) splits them among the sharers, so its sum is the tree's real
+    footprint. Also records each process's CPU seconds (user + system) so far in ``cpu``.
+    """
     try:
         import psutil
     except ImportError:  # pragma: no cover - psutil comes with dask.distributed
-        return _proc_tree_rss(pid)
+        rss = _proc_tree_rss(pid)
+        return rss, rss
     try:
         proc = psutil.Process(pid)
         procs = [proc, *proc.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
-    total = 0
+        return 0, 0
+    rss = pss = 0
     for p in procs:
         try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
+            with p.oneshot():
+                full = p.memory_full_info()
+                rss, pss = rss + full.rss, pss + getattr(full, "pss", full.rss)
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    return total
+    return rss, pss
 
 
 def _proc_tree_rss(pid: int) -> int:
@@ -134,19 +146,23 @@ def measure(tool: str, runs: int, steps: int, workers: int) -> dict:
         str(workers),
     ]
     root = Path(__file__).resolve().parents[1]
+    started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, text=True)
-    peak = 0
+    peak_rss = peak_pss = 0
+    cpu: dict[int, float] = {}
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak_rss, peak_pss
         while not stop.is_set():
-            peak = max(peak, tree_rss_bytes(proc.pid))
+            rss, pss = tree_sample(proc.pid, cpu)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, _ = proc.communicate()
+    wall = time.perf_counter() - started
     stop.set()
     sampler.join()
     if proc.returncode:
@@ -154,10 +170,34 @@ def measure(tool: str, runs: int, steps: int, workers: int) -> dict:
     result = json.loads(out.strip().splitlines()[-1])
     result |= {
         "tool": tool,
-        "peak_rss_mib": peak / 2**20,
-        "runs_per_s": result["runs"] / result["elapsed_s"],
+        "peak_rss_mib": peak_rss / 2**20,
+        "peak_pss_mib": peak_pss / 2**20,
+        "process_s": wall,
+        "cpu_s": sum(cpu.values()),
+        "runs_per_s": result["runs"] / wall,
+        "runs_per_s_call": result["runs"] / result["elapsed_s"],
     }
     return result
+
+
+def summarise(results: list[dict], runs: int) -> str:
+    """Medians per tool and the sweep / batch_run ratios at one size."""
+
+    def med(tool: str, key: str) -> float:
+        return statistics.median(r[key] for r in results if r["tool"] == tool)
+
+    ratio = med("sweep", "runs_per_s") / med("batch_run", "runs_per_s")
+    ratio_call = med("sweep", "runs_per_s_call") / med("batch_run", "runs_per_s_call")
+    parts = [
+        f"{tool} {med(tool, 'runs_per_s'):.1f} runs/s, "
+        f"{1000 * med(tool, 'cpu_s') / runs:.0f} CPU ms/run, "
+        f"peak RSS {med(tool, 'peak_rss_mib'):.0f} MiB / PSS {med(tool, 'peak_pss_mib'):.0f} MiB"
+        for tool in ("sweep", "batch_run")
+    ]
+    return (
+        f"  {runs} runs, medians: " + "; ".join(parts) + f"\n  throughput ratio sweep / "
+        f"batch_run {ratio:.2f}x (call only {ratio_call:.2f}x)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="200,800", help="run counts, comma-separated")
     parser.add_argument("--steps", type=int, default=52, help="weeks per run")
     parser.add_argument("--workers", type=int, default=2, help="worker processes for both tools")
+    parser.add_argument("--repeat", type=int, default=1, help="repetitions (tools alternate)")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--child", choices=["sweep", "batch_run"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -179,20 +220,20 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result))
         return 0
     results = []
-    print(f"{'tool':<10} {'runs':>5} {'time s':>8} {'runs/s':>8} {'peak MiB':>9}")
+    header = f"{'tool':<10} {'runs':>5} {'process s':>9} {'runs/s':>7} {'call s':>7}"
+    print(f"{header} {'CPU ms/run':>10} {'RSS MiB':>8} {'PSS MiB':>8}")
     for runs in sizes:
-        for tool in ("sweep", "batch_run"):
-            r = measure(tool, runs, args.steps, args.workers)
-            results.append(r)
-            print(
-                f"{tool:<10} {r['runs']:>5} {r['elapsed_s']:>8.2f} {r['runs_per_s']:>8.1f} "
-                f"{r['peak_rss_mib']:>9.0f}"
-            )
-        pair = results[-2:]
-        print(
-            f"  throughput ratio sweep / batch_run at {runs} runs: "
-            f"{pair[0]['runs_per_s'] / pair[1]['runs_per_s']:.2f}x"
-        )
+        for rep in range(args.repeat):
+            tools = ("sweep", "batch_run") if rep % 2 == 0 else ("batch_run", "sweep")
+            for tool in tools:
+                r = measure(tool, runs, args.steps, args.workers)
+                results.append(r | {"size": runs})
+                print(
+                    f"{tool:<10} {r['runs']:>5} {r['process_s']:>9.2f} {r['runs_per_s']:>7.1f} "
+                    f"{r['elapsed_s']:>7.2f} {1000 * r['cpu_s'] / r['runs']:>10.0f} "
+                    f"{r['peak_rss_mib']:>8.0f} {r['peak_pss_mib']:>8.0f}"
+                )
+        print(summarise([r for r in results if r["size"] == runs], runs))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0
