@@ -11,11 +11,11 @@ Notation, with ``L = liabilities``, ``e = external_assets``, ``b = external_liab
 * Outside creditors rank **pari passu** with network creditors: ``i`` owes ``p̄_i + b_i`` in
   all and a defaulter pays every creditor the same fraction, so the network gets the share
   ``s_i = p̄_i / (p̄_i + b_i)`` of what it pays out. This is Eisenberg–Noe with one extra
-  "outside" node that owes nothing (Glasserman & Young 2015, section 2), and with ``b = 0`` it
+  "outside" node that owes nothing (as in Glasserman & Young 2015), and with ``b = 0`` it
   is exactly Eisenberg & Noe (2001).
 * Receipts are ``r = Πᵀ p``. Node ``i`` is solvent when ``e_i + r_i ≥ p̄_i + b_i`` and then
   pays in full; otherwise it defaults and pays ``s_i (α e_i + β r_i)``, having realised only
-  ``α`` of its outside assets and ``β`` of its receipts (Rogers & Veraart 2013, section 3):
+  ``α`` of its outside assets and ``β`` of its receipts (Rogers & Veraart 2013):
 
       p_i = p̄_i                          if e_i + (Πᵀp)_i ≥ p̄_i + b_i,
       p_i = s_i (α e_i + β (Πᵀp)_i)     otherwise.
@@ -24,7 +24,7 @@ Notation, with ``L = liabilities``, ``e = external_assets``, ``b = external_liab
   liability, pro-rata payment, absolute priority of debt over equity).
 
 The **greatest** clearing vector is found with the fictitious-default algorithm (Eisenberg &
-Noe 2001, section 3; the Greatest Clearing Vector Algorithm of Rogers & Veraart 2013,
+Noe 2001; the Greatest Clearing Vector Algorithm of Rogers & Veraart 2013,
 Definition 3.6): start from full payment, find who defaults, solve the linear system in which
 those nodes pay their realised value and the others pay in full, and repeat. The default set
 only grows, so at most ``n + 1`` rounds are needed; each round is one sparse solve.
@@ -98,9 +98,9 @@ def clear_payments(
     """Greatest clearing vector of Eisenberg–Noe (``α = β = 1``) or Rogers–Veraart.
 
     ``p = Φ(p)`` with ``Φ(p)_i = p̄_i`` if ``e_i + (Πᵀp)_i ≥ p̄_i + b_i``, else
-    ``p̄_i/(p̄_i+b_i) · (α e_i + β (Πᵀp)_i)`` (Eisenberg & Noe 2001, Definition 1; Rogers &
-    Veraart 2013, section 3). Outside liabilities ``b`` rank pari passu with network debt (see the
-    module docstring). Solved by the fictitious-default algorithm, one sparse solve a round.
+    ``p̄_i/(p̄_i+b_i) · (α e_i + β (Πᵀp)_i)`` (Eisenberg & Noe 2001; Rogers & Veraart
+    2013). Outside liabilities ``b`` rank pari passu with network debt (see the module
+    docstring). Solved by the fictitious-default algorithm, one sparse solve a round.
 
     Args:
         liabilities: ``(n, n)`` array or scipy.sparse matrix; ``[i, j]`` is what ``i`` owes

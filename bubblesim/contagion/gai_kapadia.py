@@ -1,6 +1,6 @@
 """The Gai & Kapadia (2010) default cascade on directed Erdős–Rényi interbank networks.
 
-Set-up (Gai & Kapadia 2010, sections 2–3 and Figure 1): ``n`` banks; each ordered pair
+Set-up (Gai & Kapadia 2010, the model and Figure 1): ``n`` banks; each ordered pair
 ``(i, j)``, ``i ≠ j``, is an interbank loan from ``i`` to ``j`` with probability
 ``z / (n − 1)``, so ``z`` is the average number of debtors (and of creditors) per bank. Every
 bank has the same balance sheet relative to its total assets: interbank assets ``A^IB`` (the
@@ -46,7 +46,7 @@ def gai_kapadia(
     """Fraction of banks that fail after one random failure, in each of ``n_runs`` networks.
 
     A bank with ``j`` debtors, ``k`` of them failed, fails when
-    ``(1 − φ) · interbank_share · k / j > capital_buffer`` (Gai & Kapadia 2010, section 2).
+    ``(1 − φ) · interbank_share · k / j > capital_buffer`` (Gai & Kapadia 2010).
 
     Args:
         n_banks: Banks per network (≥ 2).

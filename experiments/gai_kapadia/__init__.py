@@ -21,7 +21,7 @@ from tqdm import tqdm
 from bubblesim.contagion import contagion_statistics, gai_kapadia
 from bubblesim.params import param
 
-_GK = "Gai & Kapadia (2010), section 3 and Figure 1"
+_GK = "Gai & Kapadia (2010), Proc. R. Soc. A 466, Figure 1 set-up"
 
 
 class GaiKapadiaConfig(BaseModel):
