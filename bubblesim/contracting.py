@@ -24,6 +24,8 @@ MIN_DEAL_MW = 1.0
 
 def contract_and_lend(model: BubbleModel) -> None:
     """Run the week's primary markets: equity, compute contracts, capex, loans."""
+    model.open_lenders = [x for x in model.lenders if not x.defaulted and x.policy.ltv_scale > 0]
+    model.lender_capacity_cache = None
     raise_lab_equity(model)
     sign_compute_contracts(model)
     plan_capex_and_leases(model)
@@ -61,6 +63,7 @@ def sign_compute_contracts(model: BubbleModel) -> None:
     """Labs fill the gap between wanted and contracted compute with providers' capacity."""
     share = model.config.behaviour.lab_contract_share
     providers = [p for p in model.providers if not p.defaulted]
+    offers = [_capacity_on_offer(p) for p in providers]  # kept current as deals are signed
     for i in model.match_rng.permutation(len(model.labs)):
         lab = model.labs[i]
         if lab.defaulted:
@@ -69,15 +72,14 @@ def sign_compute_contracts(model: BubbleModel) -> None:
         if gap < MIN_DEAL_MW:
             continue
         for j in model.match_rng.permutation(len(providers)):
+            if offers[j] < MIN_DEAL_MW:
+                continue
             provider = providers[j]
-            mw = min(gap, _capacity_on_offer(provider))
-            if mw < MIN_DEAL_MW:
-                continue
-            mw = _equip(model, provider, mw)
-            if mw < MIN_DEAL_MW:
-                continue
-            _sign_gpu_cloud(model, provider, lab, mw)
-            gap -= mw
+            mw = _equip(model, provider, min(gap, offers[j]))
+            if mw >= MIN_DEAL_MW:
+                _sign_gpu_cloud(model, provider, lab, mw)
+                gap -= mw
+            offers[j] = _capacity_on_offer(provider)
             if gap < MIN_DEAL_MW:
                 break
 
@@ -184,7 +186,12 @@ def _lease_from_miners(model: BubbleModel, provider: Provider, gap_mw: float) ->
     """Lease halls from miners with convertible power; returns MW-IT leased."""
     m, b = model.config.markets, model.config.behaviour
     leased = 0.0
-    miners = [x for x in model.miners if not x.defaulted]
+    miners = [
+        x
+        for x in model.miners
+        if not x.defaulted
+        and x.convertible_it_mw(b.miner_convertible_share, m.market_pue) >= MIN_DEAL_MW
+    ]
     for i in model.match_rng.permutation(len(miners)):
         miner = miners[i]
         mw = min(gap_mw - leased, miner.convertible_it_mw(b.miner_convertible_share, m.market_pue))
@@ -207,18 +214,13 @@ def _finance_conversion(model: BubbleModel, miner: Miner, mw: float) -> bool:
     """
     cost = mw * model.config.markets.market_colo_build_cost_usd_per_mw
     ltc = model.config.credit.credit_project_loan_to_cost
+    rate = model.drivers.state.base_rate_per_year + model.config.credit.credit_spread_miner_per_year
+    build_years = model.config.markets.market_conversion_lag_weeks / WEEKS_PER_YEAR
+    if cost * (1.0 - ltc) + ltc * cost * rate * build_years > miner.cash_usd:
+        return False  # cannot carry even the best terms: no need to ask a lender
     lender = _find_lender(model, miner, ltc * cost)
     loan_usd = 0.0 if lender is None else ltc * lender.policy.ltv_scale * cost
-    if lender is not None:
-        rate = (
-            model.drivers.state.base_rate_per_year
-            + model.config.credit.credit_spread_miner_per_year
-        )
-        build_years = model.config.markets.market_conversion_lag_weeks / WEEKS_PER_YEAR
-        carry = loan_usd * rate * build_years
-    else:
-        carry = 0.0
-    if cost - loan_usd + carry > miner.cash_usd:
+    if cost - loan_usd + loan_usd * rate * build_years > miner.cash_usd:
         return False
     if loan_usd > 0:
         make_loan(model, lender, miner, loan_usd, Collateral.PROJECT, "project loan")
@@ -280,21 +282,18 @@ def _self_build(model: BubbleModel, provider: Provider, mw: float) -> None:
 
 # -- loans -----------------------------------------------------------------------------------------
 def _find_lender(model: BubbleModel, borrower: Firm, amount_usd: float) -> Lender | None:
-    """A lender (seeded random order) with capacity for ``amount_usd`` and an open policy."""
-    lenders = [x for x in model.lenders if not x.defaulted and x.policy.ltv_scale > 0]
-    for i in model.match_rng.permutation(len(lenders)):
-        lender = lenders[i]
-        if lender.policy.capacity_usd >= amount_usd:
-            return lender
-    if lenders and getattr(borrower, "last_refusal_week", -1) != model.week:
-        borrower.last_refusal_week = model.week
-        model.events.record(
-            model.week,
-            EventKind.LOAN_REFUSED,
-            borrower,
-            amount_usd=amount_usd,
-            detail="no lender with capacity",
-        )
+    """A lender (seeded random choice) with capacity for ``amount_usd`` and an open policy.
+
+    A request no lender can take is counted (``credit_refusals`` series); refused rollovers,
+    which can end in default, are logged as events by :func:`roll_over_maturing_loans`.
+    """
+    lenders = model.open_lenders
+    if model.lender_capacity_cache is None:
+        model.lender_capacity_cache = max((x.policy.capacity_usd for x in lenders), default=0.0)
+    if amount_usd <= model.lender_capacity_cache:
+        able = [x for x in lenders if x.policy.capacity_usd >= amount_usd]
+        return able[int(model.match_rng.integers(len(able)))]
+    model.credit_refusals += 1
     return None
 
 
@@ -331,6 +330,7 @@ def make_loan(
         else 0.0,
     )
     lender.policy = _with_capacity(lender, -amount_usd)
+    model.lender_capacity_cache = None
     shortfall = amount_usd - lender.cash_usd
     if shortfall > 0:  # new loans are funded by new deposits / fund inflows
         model.ledger.transfer(None, lender, shortfall, Flow.FUNDING_IN)

@@ -23,6 +23,7 @@ def advance_world(model: BubbleModel) -> None:
     week = model.week
     model.ledger.reset_step()
     model.new_lending_usd = 0.0
+    model.credit_refusals = 0
     state = model.drivers.step(week)
     model.markets.observe(state)
     _log_shocks(model)

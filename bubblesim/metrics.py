@@ -118,6 +118,7 @@ MODEL_REPORTERS = {
     "credit_outstanding_usd": credit_outstanding_usd,
     "credit_supply_usd": credit_supply_usd,
     "new_lending_usd": lambda m: float(m.new_lending_usd),
+    "credit_refusals": lambda m: m.credit_refusals,
     "spot_price_usd_per_mw_year": lambda m: float(m.markets.spot_price_usd_per_mw_year),
     "gpu_resale_usd_per_mw": lambda m: float(m.markets.frontier_gpu_usd_per_mw()),
     "gpu_vintage0_usd_per_mw": lambda m: float(m.markets.vintage0_gpu_usd_per_mw()),

@@ -82,6 +82,9 @@ class BubbleModel(mesa.Model):
         self.last_shock_event = -1
         self.last_price_event = -1
         self.windows = {"equity": 1.0, "convertible": 1.0}
+        self.open_lenders: list[Lender] = []
+        self.lender_capacity_cache: float | None = None
+        self.credit_refusals = 0
         self.step_flows: dict[str, float] = {}
         self.new_lending_usd = 0.0
         self.spot_traded_mw = 0.0
