@@ -101,7 +101,7 @@ def _equip(model: BubbleModel, provider: Provider, mw: float) -> float:
         return mw
     price = model.config.markets.market_gpu_price_usd_per_mw
     if provider.big_tech:
-        to_buy = min(to_buy, provider.cash_usd / price)
+        to_buy = max(0.0, min(to_buy, provider.cash_usd / price))
         model.markets.buy_gpus(model.ledger, provider, to_buy)
         return spare + to_buy
     ltv = model.config.credit.credit_gpu_ltv_max

@@ -127,6 +127,8 @@ class Markets:
 
         The fleet's efficiency becomes the MW-weighted mean; its condition likewise.
         """
+        if mw <= 0:
+            return 0.0
         cost = mw * self.cfg.market_gpu_price_usd_per_mw
         ledger.transfer(firm, None, cost, Flow.HARDWARE_PURCHASE)
         total = firm.gpu_mw + mw
