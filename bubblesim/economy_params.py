@@ -18,11 +18,12 @@ class PopulationParams(BaseModel):
 
     model_config = _FROZEN
 
-    population_kind: Literal["default", "synthetic"] = param(
+    population_kind: Literal["default", "synthetic", "miners-2022"] = param(
         "default",
         unit="choice",
         source="judgment: the seed's named actors by default",
-        description="'default' = the calibrated named economy; 'synthetic' = generated economy",
+        description="'default' = the calibrated named economy; 'synthetic' = generated economy; "
+        "'miners-2022' = the 2022 rig-loan mining economy (calibration check)",
     )
     population_n_agents: int = param(
         200,

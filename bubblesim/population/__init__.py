@@ -9,12 +9,14 @@ from collections.abc import Callable
 import numpy as np
 
 from bubblesim.population.default import default_economy
+from bubblesim.population.miners_2022 import miners_2022_economy
 from bubblesim.population.spec import EconomySpec, build
 from bubblesim.population.synthetic import synthetic_economy
 
 POPULATIONS: dict[str, Callable[..., EconomySpec]] = {
     "default": lambda config, rng: default_economy(),
     "synthetic": synthetic_economy,
+    "miners-2022": lambda config, rng: miners_2022_economy(),
 }
 
 

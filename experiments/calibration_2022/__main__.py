@@ -1,0 +1,41 @@
+"""Command line: ``python -m experiments.calibration_2022 [--seeds N] [--out DIR]``."""
+
+import argparse
+from pathlib import Path
+
+from experiments.calibration_2022 import compare, markdown, plot, run_seeds
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``2022-redux`` over seeds and write ``runs.csv``, ``calibration.csv/.md/.png``.
+
+    Args:
+        argv: Command-line arguments (``sys.argv[1:]`` when None).
+
+    Returns:
+        0 when every targeted metric overlaps its target within tolerance, else 1.
+    """
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=200, help="number of seeds (default 200)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="output folder")
+    args = parser.parse_args(argv)
+    if args.seeds < 1:
+        parser.error(f"--seeds must be >= 1, got {args.seeds}")
+    runs = run_seeds(range(args.seeds), workers=args.workers)
+    table = compare(runs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    runs.to_csv(args.out / "runs.csv", index=False, float_format="%.6g")
+    table.to_csv(args.out / "calibration.csv", index=False, float_format="%.4g")
+    (args.out / "calibration.md").write_text(markdown(table) + "\n", encoding="utf-8")
+    plot(runs, table, args.out / "calibration.png")
+    print(markdown(table))
+    print(runs.describe().T[["mean", "min", "50%", "max"]].to_string())
+    print(f"wrote {args.out}/runs.csv, calibration.csv/.md/.png")
+    return 0 if table["passes"].all() else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

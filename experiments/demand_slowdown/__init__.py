@@ -1,0 +1,293 @@
+"""The headline study: probability of a 2022-style cascade against the depth of an AI slowdown.
+
+For each slowdown depth (``demand_slowdown_depth``: 0 = boom growth continues, 1 = revenue
+growth goes to zero, > 1 = revenue shrinks) the ``demand-slowdown`` preset runs over many seeds
+with every contagion channel on, and again with each of the five channels switched off in turn.
+The same seeds are used at every point (common random numbers), so differences between points
+come from the parameters, not from the draws. Each run's verdict magnitudes are kept; the cascade
+flag is recomputed from them with the current :class:`bubblesim.economy_params.VerdictParams`,
+so a recalibrated threshold needs no new runs. Run ``python -m experiments.demand_slowdown``.
+"""
+
+from __future__ import annotations
+
+import csv
+import multiprocessing as mp
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+from tqdm import tqdm
+
+from bubblesim.economy_params import VerdictParams
+from bubblesim.sweep.analysis import wilson_interval
+
+SCENARIO = "demand-slowdown"
+DEPTHS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25)
+CHANNELS: tuple[str, ...] = (
+    "channel_counterparty",
+    "channel_settlement",
+    "channel_fire_sale",
+    "channel_funding",
+    "channel_sentiment",
+)
+ALL_ON = "none"
+"""The ``channel_off`` label of runs with every channel on."""
+STEPS_WEEKS = 260
+"""Five simulated years (2026–2030): the slowdown starts in week 52 and has four years to act."""
+RUN_FIELDS = (
+    "depth",
+    "channel_off",
+    "seed",
+    "miner_capacity_defaulted_share",
+    "lender_loss_to_capital",
+    "credit_contraction",
+    "gpu_price_peak_to_trough",
+    "first_default_week",
+    "n_defaults",
+    "n_defaults_lab",
+    "n_defaults_neocloud",
+    "n_defaults_miner",
+    "n_defaults_lender",
+)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run: a depth, the channel switched off (or ``"none"``), a seed, a horizon."""
+
+    depth: float
+    channel_off: str
+    seed: int
+    steps: int = STEPS_WEEKS
+
+    def key(self) -> tuple[float, str, int]:
+        """Identity of the run in the results file."""
+        return (round(self.depth, 6), self.channel_off, self.seed)
+
+
+def tasks(
+    seeds: int,
+    depths: Sequence[float] = DEPTHS,
+    channels: Sequence[str] = (ALL_ON, *CHANNELS),
+    steps: int = STEPS_WEEKS,
+) -> list[Task]:
+    """Every run of the study, seeds innermost.
+
+    Args:
+        seeds: Seeds per point (seeds ``0 .. seeds-1``).
+        depths: Slowdown depths.
+        channels: ``"none"`` and/or channel switch names to turn off.
+        steps: Weeks per run.
+
+    Returns:
+        The tasks.
+
+    Raises:
+        ValueError: On ``seeds < 1`` or an unknown channel name.
+    """
+    if seeds < 1:
+        raise ValueError(f"seeds must be >= 1, got {seeds}")
+    bad = [c for c in channels if c != ALL_ON and c not in CHANNELS]
+    if bad:
+        raise ValueError(f"channels: unknown names {bad}")
+    return [Task(d, c, s, steps) for d in depths for c in channels for s in range(seeds)]
+
+
+def run_task(task: Task) -> dict[str, float | str | int]:
+    """Run one task and return its row (the verdict magnitudes and default counts)."""
+    from bubblesim.simulate import run_simulation
+
+    overrides: dict[str, object] = {"demand_slowdown_depth": task.depth}
+    if task.channel_off != ALL_ON:
+        overrides[task.channel_off] = False
+    result = run_simulation(
+        scenario=SCENARIO, overrides=overrides, seed=task.seed, steps=task.steps
+    )
+    row: dict[str, float | str | int] = {
+        "depth": task.depth,
+        "channel_off": task.channel_off,
+        "seed": task.seed,
+    }
+    for name in RUN_FIELDS[3:]:
+        row[name] = result.scalars[name]
+    return row
+
+
+def _done_keys(path: Path) -> set[tuple[float, str, int]]:
+    if not path.is_file():
+        return set()
+    frame = pd.read_csv(path)
+    return {
+        (round(float(d), 6), str(c), int(s))
+        for d, c, s in zip(frame["depth"], frame["channel_off"], frame["seed"], strict=True)
+    }
+
+
+def run_study(todo: Iterable[Task], runs_csv: Path, workers: int = 2) -> pd.DataFrame:
+    """Run the tasks not yet in ``runs_csv``, appending each row as it finishes (resumable).
+
+    Args:
+        todo: The tasks.
+        runs_csv: The per-run results file (created or extended).
+        workers: Worker processes (1 = in this process).
+
+    Returns:
+        Every row of ``runs_csv``.
+    """
+    done = _done_keys(runs_csv)
+    pending = [t for t in todo if t.key() not in done]
+    runs_csv.parent.mkdir(parents=True, exist_ok=True)
+    new_file = not runs_csv.is_file()
+    with runs_csv.open("a", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=RUN_FIELDS)
+        if new_file:
+            writer.writeheader()
+        bar = tqdm(total=len(pending), desc="runs", unit="run")
+        if workers <= 1:
+            rows: Iterable = map(run_task, pending)
+            _write_all(rows, writer, fh, bar)
+        else:
+            ctx = mp.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                _write_all(pool.map(run_task, pending, chunksize=4), writer, fh, bar)
+        bar.close()
+    return pd.read_csv(runs_csv)
+
+
+def _write_all(rows: Iterable, writer: csv.DictWriter, fh, bar: tqdm) -> None:
+    for row in rows:
+        writer.writerow(row)
+        fh.flush()
+        bar.update()
+
+
+def cascade_flags(runs: pd.DataFrame, verdict: VerdictParams | None = None) -> pd.DataFrame:
+    """Add the verdict criteria and the cascade flag, recomputed from the stored magnitudes.
+
+    A threshold of zero drops its criterion, as in :func:`bubblesim.verdict.cascade_verdict`.
+    """
+    v = verdict or VerdictParams()
+    out = runs.copy()
+    out["crit_miner"] = out["miner_capacity_defaulted_share"] >= v.verdict_miner_capacity_share
+    out["crit_lender"] = out["lender_loss_to_capital"] >= v.verdict_lender_loss_share
+    out["crit_credit"] = out["credit_contraction"] >= v.verdict_credit_contraction_share
+    out["cascade"] = out["crit_miner"] & out["crit_lender"] & out["crit_credit"]
+    out["any_miner_default"] = out["n_defaults_miner"] > 0
+    out["any_neocloud_default"] = out["n_defaults_neocloud"] > 0
+    return out
+
+
+def summarise(runs: pd.DataFrame, verdict: VerdictParams | None = None) -> pd.DataFrame:
+    """Probability of a cascade per (depth, channel off) with 95% Wilson intervals.
+
+    Also the frequency of each criterion and of any miner / neocloud default, and the mean
+    magnitudes, so a flat cascade curve can still be read.
+    """
+    flagged = cascade_flags(runs, verdict)
+    rows = []
+    for (channel, depth), g in flagged.groupby(["channel_off", "depth"], sort=False):
+        n = len(g)
+        k = int(g["cascade"].sum())
+        lo, hi = wilson_interval(k, n)
+        rows.append(
+            {
+                "channel_off": channel,
+                "depth": depth,
+                "runs": n,
+                "cascades": k,
+                "p_cascade": k / n,
+                "ci_low": float(lo),
+                "ci_high": float(hi),
+                "p_miner_criterion": g["crit_miner"].mean(),
+                "p_lender_criterion": g["crit_lender"].mean(),
+                "p_credit_criterion": g["crit_credit"].mean(),
+                "p_any_miner_default": g["any_miner_default"].mean(),
+                "p_any_neocloud_default": g["any_neocloud_default"].mean(),
+                "mean_miner_share": g["miner_capacity_defaulted_share"].mean(),
+                "mean_lender_loss": g["lender_loss_to_capital"].mean(),
+                "mean_credit_contraction": g["credit_contraction"].mean(),
+                "mean_labs_defaulted": g["n_defaults_lab"].mean(),
+            }
+        )
+    order = {c: i for i, c in enumerate((ALL_ON, *CHANNELS))}
+    table = pd.DataFrame(rows)
+    table["_o"] = table["channel_off"].map(order)
+    return table.sort_values(["_o", "depth"]).drop(columns="_o").reset_index(drop=True)
+
+
+def plot(table: pd.DataFrame, path: Path) -> None:
+    """Two panels: P(cascade) with Wilson bands; P(any miner default) and P(lender criterion)."""
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2)
+    styles = {ALL_ON: ("black", "-", 2.2)}
+    for channel, g in table.groupby("channel_off", sort=False):
+        color, ls, lw = styles.get(channel, (None, "--", 1.2))
+        name = channel.removeprefix("channel_")
+        label = "all channels on" if channel == ALL_ON else f"{name} off"
+        x = g["depth"].to_numpy()
+        (line,) = ax1.plot(x, g["p_cascade"], marker="o", ls=ls, lw=lw, color=color, label=label)
+        ax1.fill_between(x, g["ci_low"], g["ci_high"], color=line.get_color(), alpha=0.12)
+        ax2.plot(x, g["p_any_miner_default"], marker="o", ls=ls, lw=lw, color=line.get_color())
+        ax2.plot(x, g["p_lender_criterion"], marker="x", ls=":", lw=lw, color=line.get_color())
+    ax1.set(
+        xlabel="slowdown depth (share of boom growth removed)",
+        ylabel="P(cascade), 95% Wilson band",
+        ylim=(-0.02, 1.02),
+        title="2022-style cascade",
+    )
+    ax1.legend(fontsize=8)
+    ax2.set(
+        xlabel="slowdown depth",
+        ylabel="share of runs",
+        ylim=(-0.02, 1.02),
+        title="o: any miner default   x: lender losses ≥ threshold",
+    )
+    fig.savefig(path, dpi=120)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The cascade probabilities as a markdown table (rows: channel off; columns: depth)."""
+    cell = table.assign(
+        text=[
+            f"{p:.2f} [{lo:.2f}, {hi:.2f}]"
+            for p, lo, hi in zip(table.p_cascade, table.ci_low, table.ci_high, strict=True)
+        ]
+    )
+    wide = cell.pivot(index="channel_off", columns="depth", values="text")
+    wide = wide.reindex([c for c in (ALL_ON, *CHANNELS) if c in wide.index])
+    header = "| channel off | " + " | ".join(f"depth {d:g}" for d in wide.columns) + " |"
+    sep = "|---|" + "---|" * len(wide.columns)
+    body = [f"| {c} | " + " | ".join(wide.loc[c]) + " |" for c in wide.index]
+    return "\n".join([header, sep, *body])
+
+
+def depths_arg(text: str) -> list[float]:
+    """Parse ``"0,0.5,1"`` into depths; raise ValueError naming the argument on bad input."""
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"--depths expects comma-separated numbers, got {text!r}") from None
+    if not values or any(not 0.0 <= v <= 1.5 for v in values):
+        raise ValueError(f"--depths must be numbers in [0, 1.5], got {text!r}")
+    return values
+
+
+__all__ = [
+    "ALL_ON",
+    "CHANNELS",
+    "DEPTHS",
+    "STEPS_WEEKS",
+    "Task",
+    "cascade_flags",
+    "depths_arg",
+    "markdown",
+    "plot",
+    "run_study",
+    "run_task",
+    "summarise",
+    "tasks",
+]

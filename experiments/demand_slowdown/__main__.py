@@ -1,0 +1,66 @@
+"""Command line: ``python -m experiments.demand_slowdown [--seeds N] [--workers W] [--out DIR]``."""
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.demand_slowdown import (
+    ALL_ON,
+    CHANNELS,
+    STEPS_WEEKS,
+    depths_arg,
+    markdown,
+    plot,
+    run_study,
+    summarise,
+    tasks,
+)
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run (or resume) the study and write ``runs.csv``, ``cascade_probability.csv/.md/.png``.
+
+    Args:
+        argv: Command-line arguments (``sys.argv[1:]`` when None).
+
+    Returns:
+        The exit status, 0 on success.
+    """
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=100, help="seeds per point (default 100)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--steps", type=int, default=STEPS_WEEKS, help="weeks per run (260)")
+    parser.add_argument("--depths", type=depths_arg, default=None, help="e.g. 0,0.5,1")
+    parser.add_argument(
+        "--channels",
+        default=",".join((ALL_ON, *CHANNELS)),
+        help="comma-separated: 'none' and/or channel switches to turn off",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="output folder")
+    parser.add_argument(
+        "--summarise-only", action="store_true", help="recompute the tables from runs.csv"
+    )
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    runs_csv = args.out / "runs.csv"
+    if args.summarise_only:
+        runs = pd.read_csv(runs_csv)
+    else:
+        kwargs = {"steps": args.steps, "channels": args.channels.split(",")}
+        if args.depths is not None:
+            kwargs["depths"] = args.depths
+        runs = run_study(tasks(args.seeds, **kwargs), runs_csv, workers=args.workers)
+    table = summarise(runs)
+    table.to_csv(args.out / "cascade_probability.csv", index=False, float_format="%.4g")
+    (args.out / "cascade_probability.md").write_text(markdown(table) + "\n", encoding="utf-8")
+    plot(table, args.out / "cascade_probability.png")
+    print(markdown(table))
+    print(f"wrote {args.out}/runs.csv, cascade_probability.csv/.md/.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
