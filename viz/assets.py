@@ -26,6 +26,7 @@ PACKAGES = (
     ("requirejs", "2.3.6", "require.js"),
     ("font-awesome", "4.5.0", "css/font-awesome.min.css"),
     ("mermaid", "10.8.0", "dist/mermaid.min.js"),  # loaded by solara.Markdown
+    ("katex", "0.16.9", "dist/katex.min.js"),  # loaded by solara.Markdown
 )
 """(npm name, exact version solara 1.64 pins, a file that proves it is installed)."""
 
