@@ -326,6 +326,11 @@ SOBOL = """
 name = "tiny_sobol"
 steps = 8
 seeds = [0]
+[fixed]
+rate_shock_week = 1
+rate_shock_ramp_weeks = 1
+demand_slowdown_start_week = 1
+demand_slowdown_speed_weeks = 1
 [parameters]
 demand_slowdown_depth = { low = 0.0, high = 1.0 }
 rate_shock_bp = { low = 0.0, high = 300.0 }
@@ -335,9 +340,9 @@ samples = 4
 second_order = false
 seed = 1
 [outcomes]
-scalars = ["cascade", "credit_contraction"]
+scalars = ["cascade", "credit_contraction", "gpu_price_peak_to_trough"]
 [analysis]
-outcome = "credit_contraction"
+outcome = "gpu_price_peak_to_trough"
 """
 
 
