@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bubblesim.agents import Firm, Lender, Miner, Provider
+from bubblesim.agents import Firm, Lab, Lender, Miner, Provider
 from bubblesim.events import EventKind
 from bubblesim.instruments import Collateral, ContractKind, Loan, Status
 from bubblesim.ledger import Flow
@@ -26,6 +26,7 @@ def contract_and_lend(model: BubbleModel) -> None:
     """Run the week's primary markets: equity, compute contracts, capex, loans."""
     model.open_lenders = [x for x in model.lenders if not x.defaulted and x.policy.ltv_scale > 0]
     model.lender_capacity_cache = None
+    reorganise_labs(model)
     raise_lab_equity(model)
     sign_compute_contracts(model)
     plan_capex_and_leases(model)
@@ -56,6 +57,42 @@ def raise_lab_equity(model: BubbleModel) -> None:
                 trigger=model.last_shock_event,
                 detail="equity window closed",
             )
+
+
+def reorganise_labs(model: BubbleModel) -> None:
+    """A defaulted lab's business re-emerges, recapitalised, after a reorganisation.
+
+    Its users and models outlive its balance sheet: after ``lab_reorganisation_weeks`` a
+    successor with the same revenue share enters with fresh equity from strategic investors
+    (a year of its revenue, whatever the market's sentiment) and no contracts. Successors are
+    new agents; the defaulted one stays defaulted in the record.
+    """
+    b = model.config.behaviour
+    for lab in list(model.labs):
+        if not lab.defaulted or lab.successor is not None:
+            continue
+        if model.week - lab.default_week < b.lab_reorganisation_weeks:
+            continue
+        successor = Lab(
+            model,
+            name=f"{lab.name.split(' (')[0]} (reorganised {model.week // 52 + 2026})",
+            cash_usd=0.0,
+            revenue_share=lab.revenue_share,
+        )
+        successor.revenue_usd_per_year = lab.revenue_usd_per_year
+        successor.expected_growth_per_year = lab.expected_growth_per_year
+        lab.successor = successor
+        model.add_firm(successor)
+        raise_usd = b.lab_equity_raise_weeks * lab.revenue_usd_per_year / WEEKS_PER_YEAR
+        model.ledger.transfer(None, successor, raise_usd, Flow.EQUITY_RAISED)
+        model.events.record(
+            model.week,
+            EventKind.EQUITY_RAISED,
+            successor,
+            amount_usd=raise_usd,
+            trigger=lab.default_event,
+            detail=f"successor of {lab.name} enters",
+        )
 
 
 # -- GPU cloud contracts ---------------------------------------------------------------------------

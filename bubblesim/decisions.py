@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bubblesim.events import EventKind
 from bubblesim.instruments import ContractKind, Status
+from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
     from bubblesim.model import BubbleModel
@@ -29,7 +30,13 @@ def decide(model: BubbleModel) -> None:
             state.ai_demand_growth_per_year,
             cfg.behaviour.expectation_smoothing,
         )
-        lab.decide_compute(cfg.behaviour.lab_compute_spend_to_revenue, price)
+        funded = model.windows["equity"] > 0  # last week's window
+        lab.decide_compute(
+            cfg.behaviour.lab_compute_spend_to_revenue,
+            price,
+            funded,
+            cfg.behaviour.lab_planning_horizon_weeks / WEEKS_PER_YEAR,
+        )
         usage = lab.usage_share()
         for contract in model.book.contracts_bought_by(lab, ContractKind.GPU_CLOUD):
             contract.usage_share = usage

@@ -210,23 +210,25 @@ def desired_compute_mw(
     expected_growth_per_year: float,
     spend_to_revenue: float,
     price_usd_per_mw_year: float,
+    horizon_years: float = 1.0,
 ) -> float:
-    """A lab's desired compute: next year's expected revenue times its spend ratio, at price.
+    """A lab's desired compute: expected revenue ``h`` years out times its spend ratio, at price.
 
-    ``D = m × R × (1 + g^e) / p``: labs buy compute in proportion to the revenue they expect
-    (adaptive expectations ``g^e``; Nerlove 1958), at ``m`` dollars of compute per dollar of
-    revenue.
+    ``D = m × R × (1 + g^e)^h / p``: labs buy compute in proportion to the revenue they expect
+    at their planning horizon (adaptive expectations ``g^e``; Nerlove 1958), at ``m`` dollars
+    of compute per dollar of revenue.
 
     Args:
         revenue_usd_per_year: Current revenue run-rate.
-        expected_growth_per_year: Expected growth over the next year.
+        expected_growth_per_year: Expected annual growth.
         spend_to_revenue: ``m``.
         price_usd_per_mw_year: Compute price per MW-year.
+        horizon_years: ``h``.
 
     Returns:
         MW of compute.
     """
-    expected = revenue_usd_per_year * max(0.0, 1.0 + expected_growth_per_year)
+    expected = revenue_usd_per_year * max(0.0, 1.0 + expected_growth_per_year) ** horizon_years
     return spend_to_revenue * expected / price_usd_per_mw_year
 
 

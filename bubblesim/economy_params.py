@@ -398,6 +398,16 @@ class BehaviourParams(BaseModel):
         le=20.0,
         judgment=True,
     )
+    lab_planning_horizon_weeks: int = param(
+        104,
+        unit="weeks",
+        source="judgment: labs commit to compute for the revenue they expect years out "
+        "(OpenAI: ≈$1.4T over 8 years against $13B of 2025 revenue, calib. §2)",
+        description="How far ahead labs size compute on expected revenue growth",
+        ge=0,
+        le=520,
+        judgment=True,
+    )
     lab_contract_share: float = param(
         0.8,
         unit="share of desired compute",
@@ -421,6 +431,16 @@ class BehaviourParams(BaseModel):
         unit="weeks of payments",
         source="judgment: labs raise roughly a year of burn per round",
         description="Size of an equity round in weeks of payments",
+        ge=1,
+        le=520,
+        judgment=True,
+    )
+    lab_reorganisation_weeks: int = param(
+        26,
+        unit="weeks",
+        source="judgment: Chapter 11 reorganisations of operating businesses take months; "
+        "a lab's users and models outlive its balance sheet",
+        description="Weeks after a lab's default before a recapitalised successor can enter",
         ge=1,
         le=520,
         judgment=True,

@@ -138,6 +138,16 @@ class BubbleModel(mesa.Model):
         """Record the model-level series."""
         self.datacollector.collect(self)
 
+    def add_firm(self, firm: Firm) -> None:
+        """Register an agent that enters during the run (its books open at zero)."""
+        if firm.name in self.firms:
+            raise ValueError(f"duplicate agent name {firm.name!r}")
+        self.firms[firm.name] = firm
+        {Lab: self.labs, Provider: self.providers, Miner: self.miners, Lender: self.lenders}[
+            type(firm)
+        ].append(firm)
+        firm.open_books()
+
     # -- views -----------------------------------------------------------------------------------
     def active_firms(self) -> list[Firm]:
         """Agents that have not defaulted."""

@@ -10,17 +10,21 @@ from matplotlib.figure import Figure
 PANELS = (
     ("AI compute (MW-IT)", ("ai_demand_mw", "contracted_mw", "delivered_mw"), 1.0),
     (
-        "Compute and GPU prices ($M per MW)",
+        "Spot rent (M USD/MW-yr), GPU resale (M USD/MW)",
         ("spot_price_usd_per_mw_year", "gpu_resale_usd_per_mw"),
         1e-6,
     ),
-    ("Bitcoin ($k) and hashprice ($/PH/day)", ("btc_price_usd", "hashprice_usd_per_ph_day"), None),
+    (
+        "Bitcoin (k USD) and hashprice (USD/PH/day)",
+        ("btc_price_usd", "hashprice_usd_per_ph_day"),
+        None,
+    ),
     (
         "Defaults (cumulative)",
         ("defaults_lab", "defaults_neocloud", "defaults_miner", "defaults_lender"),
         1.0,
     ),
-    ("Credit ($B)", ("lender_capital_usd", "credit_outstanding_usd", "lender_losses_usd"), 1e-9),
+    ("Credit (B USD)", ("lender_capital_usd", "credit_outstanding_usd", "lender_losses_usd"), 1e-9),
     ("Utilisation", ("utilisation",), 1.0),
 )
 

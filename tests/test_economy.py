@@ -112,8 +112,8 @@ SLOWDOWN = {
 
 def test_demand_slowdown_cascades_from_lab_to_neocloud_to_miner_and_its_lender():
     model = chain_model(chain_economy(lab_cash_usd=0.15 * B), **SLOWDOWN)
-    run_checked(model, 150)
-    defaults = {e.agent_name: e for e in model.events.defaults()}
+    run_checked(model, 220)
+    defaults = {e.agent_name: e for e in model.events.defaults()[:3]}
     assert list(defaults) == ["Lab", "Neocloud", "Miner"]
     lab, neo, miner = defaults["Lab"], defaults["Neocloud"], defaults["Miner"]
     assert lab.week < neo.week < miner.week

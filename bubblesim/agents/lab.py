@@ -28,6 +28,7 @@ class Lab(Firm):
         self.revenue_usd_per_year = 0.0
         self.expected_growth_per_year = 0.0
         self.desired_mw = 0.0
+        self.successor: Lab | None = None
 
     def observe(self, end_revenue_usd_per_year: float, growth_per_year: float, weight: float):
         """Update revenue and growth expectations from this week's end demand."""
@@ -39,15 +40,34 @@ class Lab(Firm):
             self.expected_growth_per_year = ewma(self.expected_growth_per_year, realised, weight)
         self.revenue_usd_per_year = new
 
-    def decide_compute(self, spend_to_revenue: float, price_usd_per_mw_year: float) -> float:
-        """Set and return the compute the lab wants (MW), from expected revenue."""
-        self.desired_mw = desired_compute_mw(
+    def decide_compute(
+        self,
+        spend_to_revenue: float,
+        price_usd_per_mw_year: float,
+        funded: bool = True,
+        horizon_years: float = 1.0,
+    ) -> float:
+        """Set and return the compute the lab wants (MW), from expected revenue.
+
+        Args:
+            spend_to_revenue: Compute spend per dollar of expected revenue.
+            price_usd_per_mw_year: Compute price.
+            funded: Whether outside equity is available. Without it the lab wants no more
+                than it can pay for: its revenue plus its cash spread over two years.
+            horizon_years: How far ahead it sizes compute on expected growth.
+        """
+        want = desired_compute_mw(
             self.revenue_usd_per_year,
             self.expected_growth_per_year,
             spend_to_revenue,
             price_usd_per_mw_year,
+            horizon_years,
         )
-        return self.desired_mw
+        if not funded:
+            affordable = self.revenue_usd_per_year + max(0.0, self.cash_usd) / 2.0
+            want = min(want, affordable / price_usd_per_mw_year)
+        self.desired_mw = want
+        return want
 
     def contracted_mw(self) -> float:
         """MW under active or pending GPU cloud contracts."""
