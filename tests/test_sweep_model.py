@@ -31,7 +31,8 @@ def model_experiment(tmp_path, depths="[0.0, 1.0, 2.0]", seeds="[0, 1]"):
             kind = "grid"
             [outcomes]
             scalars = ["cascade", "miner_capacity_defaulted_share", "lender_loss_to_capital",
-                       "credit_contraction", "n_defaults", "first_default_week"]
+                       "credit_contraction", "n_defaults", "first_default_week",
+                       "final_credit_outstanding_usd"]
             """)
     )
     return path
@@ -82,7 +83,8 @@ def test_model_results_are_identical_in_process_in_a_pool_and_on_dask(tmp_path):
             ).out
         )
     assert len(inline) == 8
-    assert inline["credit_contraction"].nunique() > 4  # real, varying numbers are compared
+    # real numbers that vary with the seed are compared, not constants
+    assert inline["final_credit_outstanding_usd"].nunique() > 4
     pd.testing.assert_frame_equal(inline, pool)
     pd.testing.assert_frame_equal(inline, dask)
 
@@ -101,3 +103,34 @@ def test_model_sweep_analysis_writes_the_table_and_the_phase_diagram(tmp_path):
     assert (
         (table["ci_low"] <= table["p_cascade"]) & (table["p_cascade"] <= table["ci_high"])
     ).all()
+
+
+def test_model_sobol_sweep_gives_indices_for_every_parameter(tmp_path):
+    exp = tmp_path / "sobol.toml"
+    exp.write_text(
+        textwrap.dedent("""\
+            name = "sobol"
+            steps = 26
+            seeds = [0]
+            [fixed]
+            demand_slowdown_start_week = 2
+            demand_slowdown_speed_weeks = 2
+            [parameters]
+            demand_slowdown_depth = { low = 0.0, high = 1.5 }
+            population_miner_leverage_scale = { low = 0.5, high = 3.0 }
+            [design]
+            kind = "sobol"
+            samples = 4
+            seed = 1
+            [analysis]
+            outcome = "credit_contraction"
+            """)
+    )
+    summary = run_sweep(exp, tmp_path / "out", workers=2, progress=False)
+    assert (summary.total, summary.completed) == (4 * (2 + 2), 16)
+    written = analyze_folder(tmp_path / "out", tmp_path / "figs")
+    assert {p.name for p in written} >= {"indices_credit_contraction.csv"}
+    table = pd.read_csv(tmp_path / "figs" / "indices_credit_contraction.csv", index_col=0)
+    assert list(table.index) == ["demand_slowdown_depth", "population_miner_leverage_scale"]
+    assert list(table.columns) == ["S1", "S1_conf", "ST", "ST_conf"]
+    assert table.notna().all().all()
