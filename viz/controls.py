@@ -129,12 +129,12 @@ def Player(explorer: Explorer):  # noqa: N802
         solara.Button(label="Step", on_click=lambda: explorer.step(1), disabled=playing)
         solara.Button(label="+52 weeks", on_click=lambda: explorer.step(52), disabled=playing)
         solara.Button(label="Reset", on_click=explorer.reset)
-    solara.SliderInt(
-        label="speed [weeks per frame]",
-        value=explorer.weeks_per_frame,
-        min=1,
-        max=MAX_WEEKS_PER_FRAME,
-    )
+    with solara.Column(gap="0px", classes=["speed-control"]):
+        solara.Text(
+            f"speed: {explorer.weeks_per_frame.value} weeks per frame",
+            style={"font-size": "0.8em", "color": "#444"},
+        )
+        solara.SliderInt(label="", value=explorer.weeks_per_frame, min=1, max=MAX_WEEKS_PER_FRAME)
     solara.Checkbox(label="pause when an agent defaults", value=explorer.pause_on_default)
 
 
