@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bubblesim.contagion import price_after_sales
@@ -35,10 +36,8 @@ class Markets:
     Attributes:
         spot_price_usd_per_mw_year: Spot rent of frontier-equivalent compute.
         spot_initial_usd_per_mw_year: Spot rent at week 0.
-        gpu_resale_index: Fire-sale discount on GPUs (1 = none).
-        asic_resale_index: Fire-sale discount on ASICs.
-        gpu_sold_usd: GPU value sold in fire sales this step.
-        asic_sold_usd: ASIC value sold in fire sales this step.
+        gpu: The GPU resale market (discount index, value sold this step).
+        asic: The ASIC resale market.
     """
 
     def __init__(self, config: ModelConfig, state: DriverState):
@@ -48,20 +47,26 @@ class Markets:
         self.spot_price_usd_per_mw_year = price
         self.spot_initial_usd_per_mw_year = price
         self.rental_ratio = 1.0
-        self.gpu_resale_index = 1.0
-        self.asic_resale_index = 1.0
+        self.gpu = ResaleMarket(self.cfg.market_gpu_depth_usd)
+        self.asic = ResaleMarket(self.cfg.market_asic_depth_usd)
         self.state = state
-        self.gpu_sold_usd = 0.0
-        self.asic_sold_usd = 0.0
 
     # -- prices ----------------------------------------------------------------------------------
     def observe(self, state: DriverState) -> None:
         """Take in this week's drivers; fire-sale discounts recover towards 1."""
         self.state = state
-        k = self.cfg.market_recovery_per_week
-        self.gpu_resale_index += (1.0 - self.gpu_resale_index) * k
-        self.asic_resale_index += (1.0 - self.asic_resale_index) * k
-        self.gpu_sold_usd = self.asic_sold_usd = 0.0
+        self.gpu.recover(self.cfg.market_recovery_per_week)
+        self.asic.recover(self.cfg.market_recovery_per_week)
+
+    @property
+    def gpu_resale_index(self) -> float:
+        """Fire-sale discount on GPUs (1 = none)."""
+        return self.gpu.index
+
+    @property
+    def asic_resale_index(self) -> float:
+        """Fire-sale discount on ASICs (1 = none)."""
+        return self.asic.index
 
     def gpu_value_per_mw(self, efficiency: float, condition: float = 1.0) -> float:
         """Market value of one MW-IT of GPUs of the given efficiency and condition."""
@@ -140,7 +145,7 @@ class Markets:
         return cost
 
     def sell_gpus(self, ledger: Ledger, firm: Firm, mw: float) -> float:
-        """Sell ``mw`` of a firm's GPUs to outside buyers at the current price; impact follows.
+        """Sell ``mw`` of a firm's GPUs to outside buyers down the impact curve.
 
         Returns:
             Cash proceeds.
@@ -149,21 +154,13 @@ class Markets:
         if mw <= 0:
             return 0.0
         self.mark(firm)
-        value = mw * self.gpu_value_per_mw(firm.gpu_efficiency, firm.gpu_condition)
-        share = mw / firm.gpu_mw
+        value = firm.gpu_mark_usd * mw / firm.gpu_mw
         firm.gpu_mw -= mw
-        firm.gpu_mark_usd -= share * firm.gpu_mark_usd
-        depth = self.cfg.market_gpu_depth_usd
-        proceeds = self._proceeds(value, depth)
-        firm.post_pnl(proceeds - value)
-        ledger.transfer(None, firm, proceeds, Flow.HARDWARE_SALE)
-        self.gpu_sold_usd += value
-        if self.fire_sale_impact:
-            self.gpu_resale_index = price_after_sales(self.gpu_resale_index, value, depth)
-        return proceeds
+        firm.gpu_mark_usd -= value
+        return self._realise(ledger, firm, value, self.gpu)
 
     def sell_asics(self, ledger: Ledger, firm: Firm, th: float) -> float:
-        """Sell ``th`` TH/s of a miner's ASICs to outside buyers; impact follows.
+        """Sell ``th`` TH/s of a miner's ASICs to outside buyers down the impact curve.
 
         Returns:
             Cash proceeds.
@@ -172,25 +169,47 @@ class Markets:
         if th <= 0:
             return 0.0
         self.mark(firm)
-        value = th * self.asic_value_per_th()
-        share = th / firm.asic_th
+        value = firm.asic_mark_usd * th / firm.asic_th
         firm.asic_th -= th
-        firm.asic_mark_usd -= share * firm.asic_mark_usd
-        depth = self.cfg.market_asic_depth_usd
-        proceeds = self._proceeds(value, depth)
-        firm.post_pnl(proceeds - value)
+        firm.asic_mark_usd -= value
+        return self._realise(ledger, firm, value, self.asic)
+
+    def _realise(self, ledger: Ledger, firm: Firm, value_usd: float, market: ResaleMarket) -> float:
+        """Sell hardware marked at ``value_usd``; the shortfall below the mark is a loss."""
+        proceeds = market.sell(value_usd, self.fire_sale_impact)
+        firm.post_pnl(proceeds - value_usd)
         ledger.transfer(None, firm, proceeds, Flow.HARDWARE_SALE)
-        self.asic_sold_usd += value
-        if self.fire_sale_impact:
-            self.asic_resale_index = price_after_sales(self.asic_resale_index, value, depth)
         return proceeds
 
-    def _proceeds(self, value_usd: float, depth_usd: float) -> float:
-        """Cash from selling ``value_usd`` (at pre-sale marks) down the impact curve.
 
-        With ``p(x) = p₀ e^{−x/D}`` the seller receives ``∫₀ˣ p dx = p₀ D (1 − e^{−x/D})``, the
-        average price along the way (Caccioli et al. 2014); without impact, the mark.
+@dataclass(slots=True)
+class ResaleMarket:
+    """A secondary market for one kind of hardware, with exponential fire-sale impact.
+
+    Attributes:
+        depth_usd: ``D``, the value whose sale lowers prices by a factor ``e``.
+        index: The fire-sale discount on marks (1 = none).
+        sold_usd: Value sold this step, at pre-sale marks.
+    """
+
+    depth_usd: float
+    index: float = 1.0
+    sold_usd: float = 0.0
+
+    def recover(self, rate_per_week: float) -> None:
+        """Start a new week: the discount mean-reverts towards 1 at ``rate_per_week``."""
+        self.index += (1.0 - self.index) * rate_per_week
+        self.sold_usd = 0.0
+
+    def sell(self, value_usd: float, impact: bool) -> float:
+        """Sell ``value_usd`` (at pre-sale marks); returns the cash it fetches.
+
+        With ``p(x) = p₀ e^{−x/D}`` (:func:`bubblesim.contagion.price_after_sales`) the seller
+        receives ``∫₀ˣ p dx = D (1 − e^{−x/D})``, the average price along the way (Caccioli et
+        al. 2014), and the index falls to ``q e^{−x/D}``; without impact, the mark.
         """
-        if not self.fire_sale_impact or value_usd <= 0:
+        self.sold_usd += value_usd
+        if not impact or value_usd <= 0:
             return value_usd
-        return depth_usd * -math.expm1(-value_usd / depth_usd)
+        self.index = price_after_sales(self.index, value_usd, self.depth_usd)
+        return self.depth_usd * -math.expm1(-value_usd / self.depth_usd)

@@ -188,7 +188,10 @@ def _pay_creditors(model: BubbleModel, firm: Firm, proceeds: dict[Collateral, fl
         _write_off(model, loan, firm.default_event)
 
 
-def _pay_pro_rata(model: BubbleModel, firm: Firm, loans: list[Loan], pool_usd: float) -> None:
+def _pay_pro_rata(
+    model: BubbleModel, firm: Firm, loans: list[Loan], pool_usd: float, kind: Flow = Flow.RECOVERY
+) -> None:
+    """Pay ``pool_usd`` towards the loans' principal, pro rata (recoveries or paydowns)."""
     claims = sum(x.principal_usd for x in loans)
     if claims <= 0 or pool_usd <= 0:
         return
@@ -196,7 +199,7 @@ def _pay_pro_rata(model: BubbleModel, firm: Firm, loans: list[Loan], pool_usd: f
     for loan in loans:
         amount = loan.principal_usd * share
         payee = None if loan.outside_lender else loan.lender
-        model.ledger.transfer(firm, payee, amount, Flow.RECOVERY)
+        model.ledger.transfer(firm, payee, amount, kind)
         loan.principal_usd -= amount
 
 
@@ -256,7 +259,7 @@ def margin_calls(model: BubbleModel) -> None:
         )
         needed = principal - target * value
         if borrower.cash_usd >= needed:
-            _pay_pro_rata_principal(model, borrower, loans, needed)
+            _pay_pro_rata(model, borrower, loans, needed, Flow.PRINCIPAL)
             continue
         sale = cure_sale_usd(principal, value, target)
         if sale == float("inf"):
@@ -271,7 +274,7 @@ def margin_calls(model: BubbleModel) -> None:
             trigger=call,
             detail=f"{kind} sold to meet a margin call",
         )
-        _pay_pro_rata_principal(model, borrower, loans, min(proceeds, borrower.cash_usd))
+        _pay_pro_rata(model, borrower, loans, min(proceeds, borrower.cash_usd), Flow.PRINCIPAL)
         model.markets.mark(borrower)
 
 
@@ -288,15 +291,3 @@ def _sell_collateral(model, firm: Firm, kind: Collateral, value_usd: float, tota
     if kind is Collateral.GPU:
         return model.markets.sell_gpus(model.ledger, firm, firm.gpu_mw * share)
     return model.markets.sell_asics(model.ledger, firm, firm.asic_th * share)
-
-
-def _pay_pro_rata_principal(model, firm: Firm, loans: list[Loan], amount_usd: float) -> None:
-    claims = sum(x.principal_usd for x in loans)
-    if claims <= 0 or amount_usd <= 0:
-        return
-    share = min(1.0, amount_usd / claims)
-    for loan in loans:
-        pay = loan.principal_usd * share
-        payee = None if loan.outside_lender else loan.lender
-        model.ledger.transfer(firm, payee, pay, Flow.PRINCIPAL)
-        loan.principal_usd -= pay
