@@ -6,12 +6,12 @@ project's calibration facts (``docs/calibration.md`` repeats their URLs). Figure
 
 The economy (about 25 public bitcoin miners, all hashing; no labs, clouds or AI leases):
 
-* Rig-backed loans of ≈$4B in all (§5: "up to ≈$4B", lenders NYDIG, Celsius, BlockFi, Galaxy,
-  Foundry), amortising over two years, at ≈0.6 loan-to-value on the week-0 rig marks
-  (*judgment*: the loans were written against 2021 rig prices). Four borrowers carry the §5
+* Rig-backed loans of ≈$3.1B in all (§5: "up to ≈$4B", lenders NYDIG, Celsius, BlockFi, Galaxy,
+  Foundry), amortising over two years, at 0.3–0.6 loan-to-value on the week-0 rig marks
+  (*judgment*: the loans were written against 2021 rig prices). Three borrowers carry the §5
   restructurings' own figures: Iris ($107.8M on 3.6 EH/s), Stronghold ($67.4M on 2.5 EH/s),
   Greenidge ($74.4M on 2.8 EH/s); Core Scientific's ≈10% convertible notes are *judgment*.
-* Crypto lenders with thin capital and runnable funding (*judgment*: 5–25% capital on the
+* Crypto lenders with thin capital and runnable funding (*judgment*: 8–25% capital on the
   book). Celsius-like and BlockFi-like lenders also hold loans to non-mining crypto borrowers
   that fail on the 2022 dates (§5 timeline: Celsius froze withdrawals on Jun 12, week 23,
   after Terra and Three Arrows; FTX filed on Nov 11, week 45). The model has no generic
@@ -20,10 +20,10 @@ The economy (about 25 public bitcoin miners, all hashing; no labs, clouds or AI 
   on that week: its default is the exogenous lender loss that started 2022's credit squeeze.
 * Convertible holders (half equity, half flows) hold the miners' convertible notes.
 
-Power sizes (MW at ≈34 J/TH, so 1 MW ≈ 29 PH/s) and cash are *judgment*, heavy-tailed like the
-2022 public miners; the sourced restructurings fix the collateral of their borrowers
-(EH/s × 10⁶ TH × 34 J/TH). The 2022 driver values (BTC, hashrate, power, rates) are set by the
-``2022-redux`` preset, not here.
+Power sizes (MW at the preset's 32 J/TH, so 1 MW ≈ 31 PH/s) and cash are *judgment*,
+heavy-tailed like the 2022 public miners; the sourced restructurings fix the collateral of
+their borrowers (EH/s × 10⁶ TH × 32 J/TH). The 2022 driver values (BTC, hashrate, power,
+rates) are set by the ``2022-redux`` preset, not here.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ MINERS: tuple[tuple[str, float, float], ...] = (
     ("Core Scientific-like", 500, 120),
     ("Marathon-like", 400, 270),
     ("Riot-like", 450, 300),
-    ("Iris-like", 122, 60),  # §5: 3.6 EH/s of rigs secured its loans
-    ("Stronghold-like", 85, 20),  # §5: 2.5 EH/s returned
-    ("Greenidge-like", 95, 30),  # §5: 2.8 EH/s handed over
+    ("Iris-like", 115.2, 60),  # §5: 3.6 EH/s of rigs secured its loans
+    ("Stronghold-like", 80, 20),  # §5: 2.5 EH/s returned
+    ("Greenidge-like", 89.6, 30),  # §5: 2.8 EH/s handed over
     ("Argo-like", 110, 25),
     ("Hut 8-like", 150, 110),
     ("Bitfarms-like", 160, 90),

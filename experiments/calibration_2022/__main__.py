@@ -3,7 +3,7 @@
 import argparse
 from pathlib import Path
 
-from experiments.calibration_2022 import compare, markdown, plot, run_seeds
+from experiments.calibration_2022 import METRICS, compare, markdown, plot, run_seeds, run_today
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -21,6 +21,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=200, help="number of seeds (default 200)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="output folder")
+    parser.add_argument(
+        "--today", type=int, default=0, help="also run N seeds of today's economy (default 0)"
+    )
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
@@ -34,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown(table))
     print(runs.describe().T[["mean", "min", "50%", "max"]].to_string())
     print(f"wrote {args.out}/runs.csv, calibration.csv/.md/.png")
+    if args.today > 0:
+        today = run_today(range(args.today), workers=args.workers)
+        today.to_csv(args.out / "today_economy.csv", index=False, float_format="%.6g")
+        cols = ["miner_default_share", "leveraged_capacity_default_share", "lenders_failed"]
+        print(today.groupby("case")[[c for c in METRICS if c in cols]].describe().T.to_string())
+        print(f"wrote {args.out}/today_economy.csv")
     return 0 if table["passes"].all() else 1
 
 
