@@ -108,3 +108,11 @@ def test_heatmap_bins_sampled_axes_and_shows_probabilities():
     assert image.shape == (3, 8)  # 3 levels of y, x cut into 8 bins
     assert np.allclose(image[:, :4], 0.0)
     assert np.allclose(image[:, 4:], 1.0)
+
+
+def test_outcome_heatmap_shows_the_mean_per_cell():
+    frame = pd.DataFrame(
+        {"x": [1, 1, 2, 2, 1, 2], "y": ["a", "a", "a", "a", "b", "b"], "v": [1.0, 3.0, 5, 5, 7, 0]}
+    )
+    image = heatmap_figure(frame, "x", "y", outcome="v").axes[0].images[0].get_array()
+    assert image.tolist() == [[2.0, 5.0], [7.0, 0.0]]  # rows y = a, b; columns x = 1, 2

@@ -125,6 +125,9 @@ def test_resume_skips_finished_runs_and_redoes_failed_ones(tmp_path):
     out = tmp_path / "out"
     first = run_sweep(exp, out, workers=1, max_seeds=2, progress=False)
     assert (first.total, first.completed, first.failed) == (12, 10, 2)  # flaky fails once
+    status = sweep_status(out)
+    assert (status.total, status.done, status.failed, status.missing) == (24, 10, 2, 12)
+    assert "first 2 seeds per point: 10/12 of those done" in status.format()
     mtimes = {p.name: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
     second = run_sweep(exp, out, workers=1, progress=False)
     assert (second.total, second.skipped, second.completed, second.failed) == (24, 10, 14, 0)

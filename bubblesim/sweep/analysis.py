@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,9 +86,14 @@ def cascade_probability(
 
 
 def heatmap_figure(
-    results: pd.DataFrame, x: str, y: str, cascade: str = "cascade", title: str | None = None
+    results: pd.DataFrame,
+    x: str,
+    y: str,
+    cascade: str = "cascade",
+    title: str | None = None,
+    outcome: str | None = None,
 ) -> Figure:
-    """Phase diagram: cascade probability over two parameters (others pooled).
+    """Phase diagram over two parameters (others pooled): P(cascade), or an outcome's mean.
 
     An axis with more than 12 distinct values (a sampled design) is cut into 8 equal bins.
 
@@ -95,40 +101,45 @@ def heatmap_figure(
         results: One row per run.
         x: The parameter on the horizontal axis.
         y: The parameter on the vertical axis.
-        cascade: The verdict column.
+        cascade: The verdict column (used when ``outcome`` is None).
         title: The figure title.
+        outcome: Show the mean of this column instead of the cascade probability.
 
     Returns:
         The figure.
     """
-    _require(results, [x, y, cascade])
+    _require(results, [x, y, outcome or cascade])
     frame = results.assign(_x=_levels(results[x]), _y=_levels(results[y]))
-    table = cascade_probability(frame, ["_y", "_x"], cascade)
-    grid = table.pivot(index="_y", columns="_x", values="p_cascade")
+    if outcome is None:
+        table = cascade_probability(frame, ["_y", "_x"], cascade)
+        grid = table.pivot(index="_y", columns="_x", values="p_cascade")
+        label, limits = f"P({cascade})", (0.0, 1.0)
+    else:
+        grid = frame.groupby(["_y", "_x"])[outcome].mean().unstack("_x")
+        label, limits = f"mean {outcome}", (None, None)
+    values = grid.to_numpy(float)
     fig = Figure(figsize=(7, 5.5), layout="constrained")
     ax = fig.add_subplot()
     image = ax.imshow(
-        grid.to_numpy(float), origin="lower", cmap="magma", vmin=0, vmax=1, aspect="auto"
+        values, origin="lower", cmap="magma", vmin=limits[0], vmax=limits[1], aspect="auto"
     )
     ax.set_xticks(range(grid.shape[1]), [_label(v) for v in grid.columns], rotation=45)
     ax.set_yticks(range(grid.shape[0]), [_label(v) for v in grid.index])
     if grid.size <= MAX_LEVELS**2:
-        for (i, j), value in np.ndenumerate(grid.to_numpy(float)):
-            if np.isfinite(value):
-                ax.text(
-                    j,
-                    i,
-                    f"{value:.2f}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="white" if value < 0.6 else "black",
-                )
+        _annotate(ax, values, image.norm)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.set_title(title or f"P({cascade}) over {x} × {y}")
-    fig.colorbar(image, ax=ax, label=f"P({cascade})")
+    ax.set_title(title or f"{label} over {x} × {y}")
+    fig.colorbar(image, ax=ax, label=label)
     return fig
+
+
+def _annotate(ax: Any, values: np.ndarray, norm: Any) -> None:
+    """Write each cell's value, dark on light cells and light on dark ones."""
+    for (i, j), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            colour = "white" if norm(value) < 0.6 else "black"
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7, color=colour)
 
 
 def probability_figure(table: pd.DataFrame, x: str, title: str | None = None) -> Figure:
@@ -238,7 +249,8 @@ def analyze_folder(
     """Write the standard tables and figures of a sweep folder.
 
     Writes ``cascade_probability.csv`` (per design point) and a heatmap (two or more
-    parameters) or a probability plot (one parameter); for Sobol'/Morris designs also
+    parameters) or a probability plot (one parameter); with an outcome (``outcome`` or the
+    experiment's ``analysis.outcome``) also a heatmap of its mean; for Sobol'/Morris designs
     ``indices_<outcome>.csv`` and ``indices_<outcome>.png``.
 
     Args:
@@ -266,6 +278,9 @@ def analyze_folder(
     params = list(experiment.parameters)
     cascade = cascade or experiment.analysis.cascade
     written = _probability_outputs(results, params, cascade, x, y, experiment, target, echo)
+    if outcome or experiment.analysis.outcome:
+        name = outcome or experiment.analysis.outcome
+        written += _outcome_heatmap(results, params, name, x, y, experiment, target)
     if experiment.design.kind in ("sobol", "morris"):
         name = outcome or experiment.analysis.outcome or cascade
         table = sensitivity_indices(results, experiment, name)
@@ -305,6 +320,25 @@ def _probability_outputs(
     fig = heatmap_figure(results, x, y, cascade, title=f"{experiment.name}: P({cascade})")
     fig.savefig(target / f"heatmap_{x}_{y}.png", dpi=120)
     return [*written, target / f"heatmap_{x}_{y}.png"]
+
+
+def _outcome_heatmap(
+    results: pd.DataFrame,
+    params: list[str],
+    outcome: str,
+    x: str | None,
+    y: str | None,
+    experiment: Experiment,
+    target: Path,
+) -> list[Path]:
+    x = x or experiment.analysis.x or params[0]
+    y = y or experiment.analysis.y or (params[1] if len(params) > 1 else None)
+    if y is None or outcome not in results:
+        return []
+    path = target / f"heatmap_{outcome}_{x}_{y}.png"
+    title = f"{experiment.name}: mean {outcome}"
+    heatmap_figure(results, x, y, title=title, outcome=outcome).savefig(path, dpi=120)
+    return [path]
 
 
 def _levels(values: pd.Series) -> pd.Series:

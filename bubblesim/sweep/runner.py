@@ -15,16 +15,13 @@ Results come back to the driver, which writes them (the workers need no shared f
 
 from __future__ import annotations
 
-import contextlib
 import math
-import multiprocessing
 import os
-import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +30,7 @@ from tqdm.auto import tqdm
 
 from bubblesim.sweep import storage
 from bubblesim.sweep.design import design_points, plan_runs
+from bubblesim.sweep.executors import open_executor
 from bubblesim.sweep.experiment import (
     DEFAULT_RUNNER,
     Experiment,
@@ -59,19 +57,6 @@ class SweepSummary:
     def missing(self) -> int:
         """Runs of the plan with neither a result nor a failure record."""
         return self.total - self.skipped - self.completed - self.failed
-
-
-class InlineExecutor(Executor):
-    """Runs each task in the calling thread at submission (``workers=1``)."""
-
-    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
-        """Run ``fn`` now and return a finished future."""
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # the future carries it, as a pool would
-            future.set_exception(exc)
-        return future
 
 
 def run_sweep(
@@ -146,7 +131,7 @@ def run_sweep(
     )
     tally = _Tally(out, bar, len(todo), max_attempts)
     try:
-        with _open_executor(executor, scheduler, workers, experiment.runner) as (pool, rebuild):
+        with open_executor(executor, scheduler, workers, experiment.runner) as (pool, rebuild):
             _drive(pool, rebuild, chunks, tally, in_flight=2 * workers)
     finally:
         bar.close()
@@ -385,75 +370,3 @@ def _on_executor_error(
 
 def _replace_runs(task: ChunkTask, runs: tuple[RunSpec, ...]) -> ChunkTask:
     return ChunkTask(**{**task.__dict__, "runs": runs})
-
-
-@contextlib.contextmanager
-def _open_executor(
-    executor: str | Executor, scheduler: str | None, workers: int, runner: str
-) -> Iterator[tuple[Executor, Any]]:
-    """Yield ``(executor, rebuild)``; ``rebuild()`` returns a fresh executor after a pool break."""
-    if not isinstance(executor, str):
-        yield executor, lambda: executor
-    elif scheduler or executor == "dask":
-        with _dask_executor(scheduler, workers) as pool:
-            yield pool, lambda: pool
-    elif workers == 1:
-        yield InlineExecutor(), InlineExecutor
-    else:
-        holder = _LocalPool(workers, runner.partition(":")[0])
-        try:
-            yield holder.pool, holder.rebuild
-        except BaseException:  # e.g. Ctrl-C: finished runs are on disk; don't wait for the rest
-            holder.pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        holder.pool.shutdown(wait=True)
-
-
-class _LocalPool:
-    """A forkserver process pool that can be replaced after a worker death.
-
-    The fork server imports the worker and runner modules once; every worker (and every
-    replacement) is forked from it ready to run, without re-importing the model.
-    """
-
-    def __init__(self, workers: int, runner_module: str) -> None:
-        self.workers = workers
-        if (
-            _main_is_unimportable()
-        ):  # e.g. a script piped to python: the fork server can't reload it
-            self.context = multiprocessing.get_context("fork")
-        else:
-            self.context = multiprocessing.get_context("forkserver")
-            self.context.set_forkserver_preload(["bubblesim.sweep.worker", runner_module])
-        self.pool = self._new()
-
-    def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=self.context)
-
-    def rebuild(self) -> ProcessPoolExecutor:
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = self._new()
-        return self.pool
-
-
-def _main_is_unimportable() -> bool:
-    """True when ``__main__`` names a file that worker processes could not re-import."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    has_spec = getattr(main, "__spec__", None) is not None
-    return path is not None and not has_spec and not os.path.isfile(path)
-
-
-@contextlib.contextmanager
-def _dask_executor(scheduler: str | None, workers: int) -> Iterator[Executor]:
-    from distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as client:
-            yield client.get_executor(pure=False)
-        return
-    with (
-        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client.get_executor(pure=False)

@@ -21,6 +21,7 @@ class SweepStatus:
     failed: int
     errors: Counter = field(default_factory=Counter)
     extra_files: int = 0
+    subset: tuple[int, int, int] | None = None  # (max_seeds, done, total) of the last run
 
     @property
     def missing(self) -> int:
@@ -40,6 +41,12 @@ class SweepStatus:
             f"  {self.done}/{self.total} done ({pct:.1f}%), {self.failed} failed, "
             f"{self.missing} missing",
         ]
+        if self.subset:
+            seeds, done, total = self.subset
+            lines.append(
+                f"  the last invocation used the first {seeds} seeds per point: "
+                f"{done}/{total} of those done"
+            )
         for error, count in self.errors.most_common(max_errors):
             lines.append(f"  {count} x {error}")
         if len(self.errors) > max_errors:
@@ -63,8 +70,14 @@ def sweep_status(out: str | Path) -> SweepStatus:
     out = Path(out)
     manifest = storage.read_manifest(out)
     experiment = storage.manifest_experiment(manifest)
-    planned = {rid for rid, _, _ in plan_runs(experiment, design_points(experiment))}
+    design = design_points(experiment)
+    planned = {rid for rid, _, _ in plan_runs(experiment, design)}
     done = storage.finished_ids(out)
+    seeds = manifest["invocations"][-1].get("max_seeds") if manifest["invocations"] else None
+    subset = None
+    if seeds:
+        ids = {rid for rid, _, _ in plan_runs(experiment, design, max_seeds=seeds)}
+        subset = (seeds, len(done & ids), len(ids))
     failures = [f for f in storage.load_failures(out) if f["run_id"] in planned]
     errors = Counter(str(f["error"]).splitlines()[0] for f in failures)
     return SweepStatus(
@@ -75,4 +88,5 @@ def sweep_status(out: str | Path) -> SweepStatus:
         failed=len(failures),
         errors=errors,
         extra_files=len(done - planned),
+        subset=subset,
     )

@@ -1,0 +1,103 @@
+"""Executors for the sweep driver: in-process, a self-healing local process pool, Dask.
+
+:func:`open_executor` yields an executor and a ``rebuild`` function that returns a working
+executor after a local pool broke (a worker died). The local pool forks its workers from a
+fork server that has already imported the worker and runner modules, so a worker (or a
+replacement after a death) starts without re-importing the model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import ProcessPoolExecutor
+from typing import Any
+
+
+class InlineExecutor(Executor):
+    """Runs each task in the calling thread at submission (``workers=1``)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future:
+        """Run ``fn`` now and return a finished future."""
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # the future carries it, as a pool would
+            future.set_exception(exc)
+        return future
+
+
+@contextlib.contextmanager
+def open_executor(
+    executor: str | Executor, scheduler: str | None, workers: int, runner: str
+) -> Iterator[tuple[Executor, Any]]:
+    """Yield ``(executor, rebuild)``; ``rebuild()`` returns a fresh executor after a pool break."""
+    if not isinstance(executor, str):
+        yield executor, lambda: executor
+    elif scheduler or executor == "dask":
+        with _dask_executor(scheduler, workers) as pool:
+            yield pool, lambda: pool
+    elif workers == 1:
+        yield InlineExecutor(), InlineExecutor
+    else:
+        holder = _LocalPool(workers, runner.partition(":")[0])
+        try:
+            yield holder.pool, holder.rebuild
+        except BaseException:  # e.g. Ctrl-C: finished runs are on disk; don't wait for the rest
+            holder.pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        holder.pool.shutdown(wait=True)
+
+
+class _LocalPool:
+    """A forkserver process pool that can be replaced after a worker death.
+
+    The fork server imports the worker and runner modules once; every worker (and every
+    replacement) is forked from it ready to run, without re-importing the model.
+    """
+
+    def __init__(self, workers: int, runner_module: str) -> None:
+        self.workers = workers
+        if (
+            _main_is_unimportable()
+        ):  # e.g. a script piped to python: the fork server can't reload it
+            self.context = multiprocessing.get_context("fork")
+        else:
+            self.context = multiprocessing.get_context("forkserver")
+            self.context.set_forkserver_preload(["bubblesim.sweep.worker", runner_module])
+        self.pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=self.context)
+
+    def rebuild(self) -> ProcessPoolExecutor:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._new()
+        return self.pool
+
+
+def _main_is_unimportable() -> bool:
+    """True when ``__main__`` names a file that worker processes could not re-import."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    has_spec = getattr(main, "__spec__", None) is not None
+    return path is not None and not has_spec and not os.path.isfile(path)
+
+
+@contextlib.contextmanager
+def _dask_executor(scheduler: str | None, workers: int) -> Iterator[Executor]:
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client.get_executor(pure=False)
+        return
+    with (
+        LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client.get_executor(pure=False)
