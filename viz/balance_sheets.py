@@ -27,7 +27,14 @@ def agent_rows(model) -> list[dict[str, object]]:
     """One row per agent: uid, name, type, health, default week and balance sheet in $M."""
     rows = []
     for firm in model.firms.values():
-        sheet = firm.balance_sheet()
+        debt = firm.debt_usd()
+        sheet = {
+            "assets_usd": firm.assets_usd(),
+            "liabilities_usd": debt + firm.deferred_revenue_usd() + firm.funding_usd,
+            "equity_usd": firm.equity_usd,
+            "cash_usd": firm.cash_usd,
+            "debt_usd": debt,
+        }
         row: dict[str, object] = {
             "uid": firm.unique_id,
             "name": firm.name,
@@ -121,7 +128,10 @@ def AgentPicker(explorer: Explorer, version: int = 0):  # noqa: N802
     model = explorer.model
     if model is None:
         return
-    names = {f.name: f.unique_id for f in model.firms.values()}
+    names = solara.use_memo(
+        lambda: {f.name: f.unique_id for f in model.firms.values()}, dependencies=[id(model)]
+    )
+    choices = solara.use_memo(lambda: ["", *names], dependencies=[id(model)])
     current = explorer.selected_agent()
 
     def pick(name: str | None) -> None:
@@ -129,7 +139,7 @@ def AgentPicker(explorer: Explorer, version: int = 0):  # noqa: N802
 
     solara.Select(
         label="selected agent",
-        values=["", *names],
+        values=choices,
         value=current.name if current is not None else "",
         on_value=pick,
     )
@@ -151,8 +161,12 @@ def BalanceSheets(explorer: Explorer, version: int = 0):  # noqa: N802
     model = explorer.model
     if model is None:
         return
-    frame = sorted_frame(agent_rows(model), *sort.value)
-    uids = frame.pop("uid").tolist()
+    key = explorer.refresh_key()
+    frame = solara.use_memo(
+        lambda: sorted_frame(agent_rows(model), *sort.value), dependencies=[key, sort.value]
+    )
+    uids = frame["uid"].tolist()
+    frame = frame.drop(columns="uid")
 
     def show_books(column: str, row: int) -> None:
         explorer.selected.value = int(uids[row])

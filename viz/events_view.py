@@ -7,6 +7,7 @@ A default's *trigger chain* follows ``Event.trigger`` back to its origin
 from __future__ import annotations
 
 from collections import defaultdict
+from html import escape
 
 import solara
 
@@ -14,6 +15,7 @@ from bubblesim.events import Event, EventKind, EventLog
 from viz.state import Explorer
 
 RECENT_EVENTS = 12
+TIMELINE_ROWS = 60
 
 
 def describe(event: Event) -> str:
@@ -80,18 +82,36 @@ def EventsView(explorer: Explorer, version: int = 0):  # noqa: N802
     model = explorer.model
     if model is None:
         return
-    kinds = {f.unique_id: str(f.kind) for f in model.firms.values()}
-    rows = cascade_rows(model.events, kinds)
+    key = explorer.refresh_key()
+    rows = solara.use_memo(
+        lambda: cascade_rows(
+            model.events, {f.unique_id: str(f.kind) for f in model.firms.values()}
+        ),
+        dependencies=[key],
+    )
+    n_defaults = len(model.events.defaults())
+    recent = model.events.events[-RECENT_EVENTS:]
     with solara.Column(classes=["cascade-timeline"]):
-        solara.Markdown(f"**Defaults so far: {len(rows)}** (week {model.week})")
-        if rows:
-            lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-            lines += ["| " + " | ".join(str(v) for v in r.values()) + " |" for r in rows[-60:]]
-            solara.Markdown("\n".join(lines))
-        else:
-            solara.Text("No agent has defaulted yet.")
-        recent = model.events.events[-RECENT_EVENTS:]
-        solara.Markdown(
-            "**Latest events**\n\n"
-            + "\n".join(f"- week {e.week}: {describe(e)}" for e in reversed(recent))
+        solara.HTML(tag="div", unsafe_innerHTML=timeline_html(rows, n_defaults, model.week))
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="<b>Latest events</b><ul>"
+            + "".join(f"<li>week {e.week}: {escape(describe(e))}</li>" for e in reversed(recent))
+            + "</ul>",
         )
+
+
+def timeline_html(rows: list[dict[str, object]], n_defaults: int, week: int) -> str:
+    """The defaults table as HTML (the latest ``TIMELINE_ROWS`` rows)."""
+    head = f"<p><b>Defaults so far: {n_defaults}</b> (week {week})</p>"
+    if not rows:
+        return head + "<p>No agent has defaulted yet.</p>"
+    header = "".join(f"<th>{escape(k)}</th>" for k in rows[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in r.values()) + "</tr>"
+        for r in rows[-TIMELINE_ROWS:]
+    )
+    return (
+        f"{head}<table class='timeline-table' style='border-collapse: collapse; font-size: 0.85em'>"
+        f"<thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
+    )

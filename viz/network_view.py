@@ -181,15 +181,17 @@ def NetworkView(explorer: Explorer, version: int = 0):  # noqa: N802
     if model is None:
         solara.Warning("no model: fix the parameters in the sidebar")
         return
-    graph = model.credit_network()
+    key = explorer.refresh_key()
+    graph = solara.use_memo(model.credit_network, dependencies=[key])
     pos = solara.use_memo(lambda: network_layout(graph), dependencies=[id(model)])
     selected = explorer.selected.value
+    data = solara.use_memo(lambda: network_data(graph, pos, selected), dependencies=[key, selected])
 
     def on_selected(uid: int) -> None:
         explorer.selected.value = uid if uid >= 0 else None
 
     NetworkWidget.element(
-        **network_data(graph, pos, selected),
+        **data,
         selected=-1 if selected is None else selected,
         on_selected=on_selected,
     )

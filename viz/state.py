@@ -18,6 +18,8 @@ from bubblesim.model import BubbleModel
 from bubblesim.scenarios import list_scenarios, scenario_config
 
 MAX_WEEKS_PER_FRAME = 52
+LARGE_ECONOMY = 200  # agents; above this, heavy views refresh every few weeks while playing
+HEAVY_VIEW_EVERY_WEEKS = 4
 
 
 def scenario_values(name: str) -> dict[str, Any]:
@@ -66,6 +68,8 @@ class Explorer:
         self.selected: solara.Reactive[int | None] = solara.reactive(None)
         self.model: BubbleModel | None = None
         self._lock = threading.Lock()
+        self._series_key: tuple[int, int] | None = None
+        self._series = None
         self.rebuild()
 
     # -- what the model is built from ----------------------------------------------------------
@@ -164,6 +168,28 @@ class Explorer:
             self.playing.value = False
         self.version.value += 1
         return done
+
+    def refresh_key(self, every_weeks: int = HEAVY_VIEW_EVERY_WEEKS) -> tuple[int, int]:
+        """When a heavy view must recompute: every week, except for a large economy at play.
+
+        While a large economy (more than ``LARGE_ECONOMY`` agents) plays, the key changes every
+        ``every_weeks`` weeks only; paused, it follows the week, so the views are always
+        current when the user looks closely.
+        """
+        model = self.model
+        if model is None:
+            return (0, 0)
+        if self.playing.value and len(model.firms) > LARGE_ECONOMY:
+            return (id(model), model.week // every_weeks)
+        return (id(model), model.week)
+
+    def series(self):
+        """The model's series, computed once per week (several views read it)."""
+        model = self.model
+        key = (id(model), model.week)
+        if self._series_key != key:
+            self._series, self._series_key = model.series(), key
+        return self._series
 
     def selected_agent(self):
         """The selected agent, or None."""
