@@ -63,7 +63,7 @@ def test_a_default_lights_up_the_network_and_the_event_log(explorer):
     speed = page.locator(".speed-control [role=slider]")
     speed.focus()
     speed.press("End")  # the fastest speed: the play loop still stops at the first default
-    page.get_by_text("speed: 52 weeks per frame").wait_for(timeout=LOAD_MS)
+    page.get_by_text("speed, weeks per frame: 52").wait_for(timeout=LOAD_MS)
     page.get_by_role("button", name="Play").click()
     timeline = page.locator(".cascade-timeline")
     timeline.get_by_text(re.compile(r"Defaults so far: [1-9]")).wait_for(timeout=120_000)

@@ -131,7 +131,7 @@ def Player(explorer: Explorer):  # noqa: N802
         solara.Button(label="Reset", on_click=explorer.reset)
     with solara.Column(gap="0px", classes=["speed-control"]):
         solara.Text(
-            f"speed: {explorer.weeks_per_frame.value} weeks per frame",
+            f"speed, weeks per frame: {explorer.weeks_per_frame.value}",
             style={"font-size": "0.8em", "color": "#444"},
         )
         solara.SliderInt(label="", value=explorer.weeks_per_frame, min=1, max=MAX_WEEKS_PER_FRAME)

@@ -42,7 +42,7 @@ TEMPLATE = """
               :class="'node node-' + n.h" :data-name="n.name">
         <title>{{ n.name }} ({{ n.k }}, {{ n.h }})</title>
       </circle>
-      <text v-if="labels" :x="n.x" :y="n.y + n.r + 10" text-anchor="middle"
+      <text v-if="labels && n.l" :x="n.x" :y="n.y + n.r + 10" text-anchor="middle"
             font-size="9">{{ n.name }}</text>
     </g>
     <circle v-if="ring.length" :cx="ring[0]" :cy="ring[1]" :r="ring[2]" fill="none"
@@ -116,18 +116,24 @@ def network_data(
     """The traits of :class:`NetworkWidget` for a graph and fixed positions.
 
     Returns:
-        ``nodes`` (dicts: id, name, k(ind), h(ealth), x, y, r(adius), c(olour)), ``edges``
+        ``nodes`` (dicts: id, name, k(ind), h(ealth), x, y, r(adius), c(olour), l(abel)),
+        ``edges``
         (lists: x1, y1, x2, y2, width, to_defaulted), ``columns``, ``labels``, ``ring``,
         ``title``.
     """
     ids = [n for n in graph.nodes if n in pos]
     sizes = np.array([graph.nodes[n].get("size_usd", 0.0) for n in ids], dtype=float)
     radii = node_radii(sizes, len(ids))
+    small = len(ids) <= LABEL_LIMIT
+    gone = np.array([graph.nodes[n].get("health") == "defaulted" for n in ids], dtype=bool)
+    radii = np.where(gone, np.maximum(radii, 7.0 if small else 3.5), radii)  # keep them visible
+    crowded = _crowded_kinds(graph, pos)
     nodes = []
     for n, r in zip(ids, radii, strict=True):
         d = graph.nodes[n]
         health = d.get("health", "healthy")
         x, y = pos[n]
+        label = d.get("kind") not in crowded or health == "defaulted" or n == selected
         nodes.append(
             {
                 "id": int(n),
@@ -138,6 +144,7 @@ def network_data(
                 "y": y,
                 "r": float(r),
                 "c": HEALTH_COLOURS.get(health, "grey"),
+                "l": bool(label),
             }
         )
     edges = [(u, v, d["amount_usd"]) for u, v, d in graph.edges(data=True) if u in pos and v in pos]
@@ -167,10 +174,18 @@ def network_data(
         "nodes": nodes,
         "edges": edge_rows,
         "columns": columns,
-        "labels": len(nodes) <= LABEL_LIMIT,
+        "labels": small,
         "ring": ring,
         "title": title,
     }
+
+
+def _crowded_kinds(graph: nx.DiGraph, pos: dict[int, tuple[float, float]]) -> set[str]:
+    """Agent types laid out in more than one sub-column (their names would overlap)."""
+    xs: dict[str, set[float]] = {}
+    for n, (x, _) in pos.items():
+        xs.setdefault(graph.nodes[n].get("kind", ""), set()).add(x)
+    return {kind for kind, values in xs.items() if len(values) > 1}
 
 
 @solara.component
