@@ -46,6 +46,8 @@ def test_sweep_status_and_analyze_end_to_end(tmp_path, capsys):
     assert "24 done, 0 failed, 0 already done (skipped), 24 planned" in capsys.readouterr().out
     assert cli.main(["sweep", "status", str(out)]) == 0
     assert "24/24 done (100.0%), 0 failed, 0 missing" in capsys.readouterr().out
+    assert cli.main(["sweep", "compact", str(out)]) == 0
+    assert "merged 24 run files and 0 series files" in capsys.readouterr().out
     figs = tmp_path / "figs"
     assert cli.main(["analyze", str(out), "--out", str(figs)]) == 0
     printed = capsys.readouterr().out

@@ -236,3 +236,34 @@ def test_storage_is_one_dataset_for_pandas_and_duckdb_with_kept_series(tmp_path)
     }
     assert manifest["experiment_text"] == exp.read_text()
     assert {"package_version", "created_utc", "experiment_digest"} <= manifest.keys()
+
+
+def test_compaction_keeps_one_dataset_and_resume_counts_compacted_runs(tmp_path):
+    from bubblesim.sweep.compact import compact
+
+    exp = write_experiment(tmp_path, seeds=2)
+    exp.write_text(exp.read_text() + '[outcomes]\nseries = ["level"]\nseries_period = 10\n')
+    out = tmp_path / "out"
+    run_sweep(exp, out, workers=1, max_seeds=1, progress=False)
+    before = load_results(out)
+    assert compact(out) == {"runs": 6, "series": 6}
+    assert [p.name for p in (out / "runs").iterdir()] == ["chunk-000000.parquet"]
+    pd.testing.assert_frame_equal(load_results(out), before)
+    rest = run_sweep(exp, out, workers=1, progress=False)
+    assert (rest.skipped, rest.completed) == (6, 6)
+    assert compact(out) == {"runs": 6, "series": 6}
+    assert sorted(p.name for p in (out / "runs").iterdir()) == [
+        "chunk-000000.parquet",
+        "chunk-000001.parquet",
+    ]
+    frame = load_results(out)
+    assert len(frame) == 12
+    assert frame["run_id"].is_unique
+    count = duckdb.sql(f"SELECT count(DISTINCT run_id) FROM '{out}/runs/*.parquet'").fetchall()
+    assert count == [(12,)]
+    assert len(load_series(out)) == 12 * 3
+    assert sweep_status(out).complete
+    # an interrupted compaction leaves a per-run file that is also in a chunk: removed next time
+    (out / "runs" / "p000000-s0.parquet").write_bytes(b"stale")
+    assert compact(out)["runs"] == 0
+    assert not (out / "runs" / "p000000-s0.parquet").exists()

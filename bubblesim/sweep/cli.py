@@ -17,7 +17,8 @@ from bubblesim.sweep.storage import OutputFolderError
 
 SWEEP_USAGE = (
     "bubblesim sweep EXPERIMENT.toml [--out DIR] [--workers N] [--scheduler ADDRESS] ...\n"
-    "       bubblesim sweep status DIR"
+    "       bubblesim sweep status DIR\n"
+    "       bubblesim sweep compact DIR"
 )
 
 
@@ -27,10 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sweep",
         usage=SWEEP_USAGE,
         help="run or resume a parameter sweep; 'sweep status DIR' reports completeness",
-        description="Run (or resume) the sweep an experiment file declares, or, as "
-        "'sweep status DIR', report how complete a sweep folder is.",
+        description="Run (or resume) the sweep an experiment file declares; 'sweep status DIR' "
+        "reports how complete a sweep folder is; 'sweep compact DIR' merges its per-run files "
+        "into chunk files.",
     )
-    sweep.add_argument("experiment", help="the experiment TOML file, or 'status'")
+    sweep.add_argument("experiment", help="the experiment TOML file, or 'status' / 'compact'")
     sweep.add_argument("folder", nargs="?", help=argparse.SUPPRESS)
     sweep.add_argument("--out", help="output folder (default: sweeps/<experiment file stem>)")
     sweep.add_argument(
@@ -79,6 +81,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _sweep(args: argparse.Namespace) -> int:
     if args.experiment == "status":
         return _status(args)
+    if args.experiment == "compact":
+        return _compact(args)
     if args.folder is not None:
         print(f"error: unexpected argument {args.folder!r}\nusage: {SWEEP_USAGE}", file=sys.stderr)
         return 2
@@ -129,6 +133,21 @@ def _status(args: argparse.Namespace) -> int:
         return 2
     print(report.format())
     return 0 if report.complete else 1
+
+
+def _compact(args: argparse.Namespace) -> int:
+    from bubblesim.sweep.compact import compact
+
+    if args.folder is None:
+        print(f"error: 'sweep compact' needs a folder\nusage: {SWEEP_USAGE}", file=sys.stderr)
+        return 2
+    try:
+        merged = compact(args.folder)
+    except OutputFolderError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{args.folder}: merged {merged['runs']} run files and {merged['series']} series files")
+    return 0
 
 
 def _analyze(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ Layout of an output folder::
     manifest.json            experiment (path, text, digest), package version, times, design
     design.parquet           the design points (index ``point``, one column per parameter)
     runs/<run_id>.parquet    one row: run_id, point, seed, parameters, scalar outcomes (zstd)
+    runs/chunk-NNNNNN.parquet  many runs, after ``bubblesim sweep compact`` (same columns)
     series/<run_id>.parquet  optional time series of the run (week, run_id, point, seed, ...)
     failures/<run_id>.json   parameters, seed, error, traceback of a failed run
 
@@ -36,6 +37,7 @@ RUNS = "runs"
 SERIES = "series"
 FAILURES = "failures"
 FORMAT_VERSION = 1
+CHUNK_PREFIX = "chunk-"  # compacted files; run ids start with "p"
 
 
 class OutputFolderError(ValueError):
@@ -159,8 +161,16 @@ def manifest_experiment(manifest: dict[str, Any]) -> Experiment:
 
 
 def finished_ids(out: Path) -> set[str]:
-    """Ids of the runs with a result file."""
-    return _ids(out / RUNS, ".parquet")
+    """Ids of the finished runs: per-run result files and the runs in chunk files."""
+    ids = {i for i in _ids(out / RUNS, ".parquet") if not i.startswith(CHUNK_PREFIX)}
+    for chunk in chunk_files(out / RUNS):
+        ids.update(pq.read_table(chunk, columns=["run_id"]).column("run_id").to_pylist())
+    return ids
+
+
+def chunk_files(folder: Path) -> list[Path]:
+    """The chunk files (compacted runs) of a ``runs`` or ``series`` folder, in order."""
+    return sorted(folder.glob(f"{CHUNK_PREFIX}*.parquet"))
 
 
 def failed_ids(out: Path) -> set[str]:
@@ -221,6 +231,7 @@ def load_results(out: str | Path) -> pd.DataFrame:
     frame = pa.concat_tables(
         [pq.read_table(f) for f in files], promote_options="permissive"
     ).to_pandas()
+    frame = frame.drop_duplicates("run_id")  # a compaction interrupted before its cleanup
     return frame.sort_values(["point", "seed"], kind="stable").reset_index(drop=True)
 
 
@@ -229,7 +240,8 @@ def load_series(out: str | Path) -> pd.DataFrame:
     files = sorted((Path(out) / SERIES).glob("*.parquet"))
     if not files:
         return pd.DataFrame(columns=["week", "run_id", "point", "seed"])
-    return pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
+    frame = pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
+    return frame.drop_duplicates(["run_id", "week"]).reset_index(drop=True)
 
 
 def load_design(out: str | Path) -> pd.DataFrame:
