@@ -6,6 +6,8 @@ from bubblesim.agents.base import AgentType, Firm
 from bubblesim.economics import desired_compute_mw, ewma
 from bubblesim.instruments import ContractKind
 
+QUARTER_WEEKS = 13
+
 
 class Lab(Firm):
     """An AI lab.
@@ -29,14 +31,21 @@ class Lab(Firm):
         self.expected_growth_per_year = 0.0
         self.desired_mw = 0.0
         self.successor: Lab | None = None
+        self._history: list[float] = []
 
     def observe(self, end_revenue_usd_per_year: float, growth_per_year: float, weight: float):
-        """Update revenue and growth expectations from this week's end demand."""
+        """Update revenue and growth expectations from this week's end demand.
+
+        The observed growth is quarter on quarter, annualised (``(R_t / R_{t−13})^4 − 1``), so
+        week-to-week noise does not swing plans; expectations follow it adaptively.
+        """
         new = self.revenue_share * end_revenue_usd_per_year
         if self.revenue_usd_per_year <= 0:
             self.expected_growth_per_year = growth_per_year
-        else:
-            realised = min(5.0, max(-0.95, (new / self.revenue_usd_per_year) ** 52 - 1.0))
+        self._history.append(new)
+        if len(self._history) > QUARTER_WEEKS:
+            old = self._history.pop(0)
+            realised = min(5.0, max(-0.95, (new / old) ** (52 / QUARTER_WEEKS) - 1.0))
             self.expected_growth_per_year = ewma(self.expected_growth_per_year, realised, weight)
         self.revenue_usd_per_year = new
 
