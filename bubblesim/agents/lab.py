@@ -45,8 +45,11 @@ class Lab(Firm):
         self._history.append(new)
         if len(self._history) > QUARTER_WEEKS:
             old = self._history.pop(0)
-            realised = min(5.0, max(-0.95, (new / old) ** (52 / QUARTER_WEEKS) - 1.0))
-            self.expected_growth_per_year = ewma(self.expected_growth_per_year, realised, weight)
+            if old > 0:  # a lab without revenue has no observed growth
+                realised = min(5.0, max(-0.95, (new / old) ** (52 / QUARTER_WEEKS) - 1.0))
+                self.expected_growth_per_year = ewma(
+                    self.expected_growth_per_year, realised, weight
+                )
         self.revenue_usd_per_year = new
 
     def decide_compute(
