@@ -50,6 +50,7 @@ class Lab(Firm):
                 self.expected_growth_per_year = ewma(
                     self.expected_growth_per_year, realised, weight
                 )
+        del self._history[: -QUARTER_WEEKS - 1]
         self.revenue_usd_per_year = new
 
     def decide_compute(
