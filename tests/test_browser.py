@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_viz import FIRST_DEFAULT_WITHIN_WEEKS, first_defaulting_seed
+
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -19,7 +21,6 @@ APP = ROOT / "viz" / "app.py"
 ARTIFACTS = ROOT / "test-artifacts"
 DOC_IMAGE = ROOT / "docs" / "img" / "explorer.png"
 VIEWPORT = {"width": 1600, "height": 1000}
-FIRST_DEFAULT_WITHIN_WEEKS = 400
 LOAD_MS = 60_000
 
 
@@ -58,7 +59,13 @@ def pick_scenario(page, name: str) -> None:
 
 def test_a_default_lights_up_the_network_and_the_event_log(explorer):
     page = explorer
+    seed = first_defaulting_seed("demand-slowdown")
     pick_scenario(page, "demand-slowdown")
+    if seed != 0:
+        seed_field = page.get_by_label("seed")
+        seed_field.fill(str(seed))
+        seed_field.press("Enter")
+        page.get_by_text(f"demand-slowdown, seed {seed}: week").wait_for(timeout=LOAD_MS)
     page.get_by_label("pause when an agent defaults").check()
     speed = page.locator(".speed-control [role=slider]")
     speed.focus()

@@ -91,4 +91,5 @@ def Charts(explorer: Explorer, version: int = 0):  # noqa: N802
     del version  # a new value re-renders this view (passed by ExplorerViews)
     if explorer.model is None:
         return
-    solara.HTML(tag="div", unsafe_innerHTML=charts_svg(explorer.series()), classes=["charts"])
+    svg = solara.use_memo(lambda: charts_svg(explorer.series()), [explorer.refresh_key()])
+    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["charts"])

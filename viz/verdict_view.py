@@ -43,10 +43,10 @@ def VerdictView(explorer: Explorer, version: int = 0):  # noqa: N802
     model = explorer.model
     if model is None:
         return
-    verdict = model.verdict()
+    verdict, week = solara.use_memo(lambda: (model.verdict(), model.week), [explorer.refresh_key()])
     colour = "#ffebee" if verdict.cascade else "#f1f8e9"
     with solara.Card(
-        title=f"Cascade verdict, week {model.week}",
+        title=f"Cascade verdict, week {week}",
         style={"background": colour},
         classes=["verdict-card"],
     ):
