@@ -114,13 +114,46 @@ def clear_spot_market(model: BubbleModel) -> None:
     model.spot_traded_mw = traded
     transfers = []
     if traded > 0:
-        for lab, d in zip(buyers, demand, strict=True):
-            bought = traded * d / total_d
-            pay = bought * weekly_price
-            for p, s in zip(sellers, supply, strict=True):
-                if s > 0:
-                    transfers.append((lab, p, pay * s / total_s, Flow.SPOT_PAYMENT))
+        bought = [traded * d / total_d * weekly_price for d in demand]
+        sold = [traded * s / total_s * weekly_price for s in supply]
+        transfers = [
+            (buyers[i], sellers[j], amount, Flow.SPOT_PAYMENT)
+            for i, j, amount in match_payments(bought, sold)
+        ]
         for p, s in zip(sellers, supply, strict=True):
             p.spot_sold_mw = traded * s / total_s * frontier / max(p.gpu_efficiency, 1e-9)
     model.ledger.transfer_batch(transfers)
     markets.update_spot(total_d, total_s)
+
+
+def match_payments(paid: list[float], received: list[float]) -> list[tuple[int, int, float]]:
+    """Pair buyers' payments with sellers' receipts in order (a two-pointer merge).
+
+    Every buyer pays exactly its amount and every seller receives exactly its amount (the two
+    lists have equal sums), with at most ``len(paid) + len(received) − 1`` transfers instead of
+    one per buyer–seller pair.
+
+    Args:
+        paid: What each buyer pays.
+        received: What each seller receives (same total).
+
+    Returns:
+        ``(buyer index, seller index, amount)`` triples.
+    """
+    out: list[tuple[int, int, float]] = []
+    i = j = 0
+    left_i = paid[0] if paid else 0.0
+    left_j = received[0] if received else 0.0
+    while i < len(paid) and j < len(received):
+        amount = min(left_i, left_j)
+        if amount > 0:
+            out.append((i, j, amount))
+        left_i -= amount
+        left_j -= amount
+        if left_i <= 1e-9 * max(1.0, paid[i]):
+            i += 1
+            left_i = paid[i] if i < len(paid) else 0.0
+        if left_j <= 1e-9 * max(1.0, received[j]):
+            j += 1
+            left_j = received[j] if j < len(received) else 0.0
+    return out

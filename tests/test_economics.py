@@ -92,3 +92,23 @@ def test_verdict_helpers():
     # cumulative defaulted MW 0,0,50,50,100: over any 2 steps at most 50 of 200
     assert window_share(np.array([0, 0, 50, 50, 100.0]), 200.0, 2) == pytest.approx(0.25)
     assert window_share(np.array([0, 0, 50, 50, 100.0]), 200.0, 5) == pytest.approx(0.5)
+
+
+def test_spot_payments_are_matched_in_order_and_add_up():
+    from bubblesim.production import match_payments
+
+    pairs = match_payments([3.0, 1.0, 2.0], [2.0, 4.0])
+    assert pairs == [(0, 0, 2.0), (0, 1, 1.0), (1, 1, 1.0), (2, 1, 2.0)]
+    rng = np.random.default_rng(0)
+    paid = rng.random(50)
+    received = rng.random(30)
+    received *= paid.sum() / received.sum()
+    pairs = match_payments(list(paid), list(received))
+    assert len(pairs) <= 50 + 30 - 1
+    by_buyer = np.zeros(50)
+    by_seller = np.zeros(30)
+    for i, j, amount in pairs:
+        by_buyer[i] += amount
+        by_seller[j] += amount
+    np.testing.assert_allclose(by_buyer, paid, rtol=1e-9)
+    np.testing.assert_allclose(by_seller, received, rtol=1e-9)
