@@ -42,8 +42,8 @@ TEMPLATE = """
               :class="'node node-' + n.h" :data-name="n.name">
         <title>{{ n.name }} ({{ n.k }}, {{ n.h }})</title>
       </circle>
-      <text v-if="labels && n.l" :x="n.x" :y="n.y + n.r + 10" text-anchor="middle"
-            font-size="9">{{ n.name }}</text>
+      <text v-if="labels && n.l" :x="n.x + n.dx" :y="n.a === 'middle' ? n.y + n.r + 10 : n.y + 3"
+            :text-anchor="n.a" font-size="9">{{ n.name }}</text>
     </g>
     <circle v-if="ring.length" :cx="ring[0]" :cy="ring[1]" :r="ring[2]" fill="none"
             stroke="#1565c0" stroke-width="2.5" class="selected-ring" />
@@ -116,7 +116,8 @@ def network_data(
     """The traits of :class:`NetworkWidget` for a graph and fixed positions.
 
     Returns:
-        ``nodes`` (dicts: id, name, k(ind), h(ealth), x, y, r(adius), c(olour), l(abel)),
+        ``nodes`` (dicts: id, name, k(ind), h(ealth), x, y, r(adius), c(olour), l(abel shown),
+        a(nchor of the label), dx (its offset)),
         ``edges``
         (lists: x1, y1, x2, y2, width, to_defaulted), ``columns``, ``labels``, ``ring``,
         ``title``.
@@ -127,13 +128,15 @@ def network_data(
     small = len(ids) <= LABEL_LIMIT
     gone = np.array([graph.nodes[n].get("health") == "defaulted" for n in ids], dtype=bool)
     radii = np.where(gone, np.maximum(radii, 7.0 if small else 3.5), radii)  # keep them visible
-    crowded = _crowded_kinds(graph, pos)
+    sub_columns = _sub_columns(graph, pos)
     nodes = []
     for n, r in zip(ids, radii, strict=True):
         d = graph.nodes[n]
         health = d.get("health", "healthy")
         x, y = pos[n]
-        label = d.get("kind") not in crowded or health == "defaulted" or n == selected
+        place = label_placement(x, float(r), sub_columns.get(d.get("kind", ""), [x]))
+        if place is None and (health == "defaulted" or n == selected):
+            place = ("middle", 0.0)
         nodes.append(
             {
                 "id": int(n),
@@ -144,7 +147,9 @@ def network_data(
                 "y": y,
                 "r": float(r),
                 "c": HEALTH_COLOURS.get(health, "grey"),
-                "l": bool(label),
+                "l": place is not None,
+                "a": place[0] if place else "middle",
+                "dx": place[1] if place else 0.0,
             }
         )
     edges = [(u, v, d["amount_usd"]) for u, v, d in graph.edges(data=True) if u in pos and v in pos]
@@ -180,12 +185,25 @@ def network_data(
     }
 
 
-def _crowded_kinds(graph: nx.DiGraph, pos: dict[int, tuple[float, float]]) -> set[str]:
-    """Agent types laid out in more than one sub-column (their names would overlap)."""
+def _sub_columns(graph: nx.DiGraph, pos: dict[int, tuple[float, float]]) -> dict[str, list]:
+    """Agent type → the sorted x positions of its sub-columns."""
     xs: dict[str, set[float]] = {}
     for n, (x, _) in pos.items():
         xs.setdefault(graph.nodes[n].get("kind", ""), set()).add(x)
-    return {kind for kind, values in xs.items() if len(values) > 1}
+    return {kind: sorted(values) for kind, values in xs.items()}
+
+
+def label_placement(x: float, r: float, columns: list[float]) -> tuple[str, float] | None:
+    """Where a node's name goes: below (one sub-column), outside (two), or nowhere (more).
+
+    Returns:
+        (SVG text-anchor, x offset), or None when names would overlap.
+    """
+    if len(columns) == 1:
+        return "middle", 0.0
+    if len(columns) == 2:
+        return ("end", -(r + 3.0)) if x == columns[0] else ("start", r + 3.0)
+    return None
 
 
 @solara.component
