@@ -101,14 +101,15 @@ def sign_compute_contracts(model: BubbleModel) -> None:
     share = model.config.behaviour.lab_contract_share
     providers = [p for p in model.providers if not p.defaulted]
     offers = [_capacity_on_offer(p) for p in providers]  # kept current as deals are signed
+    open_ = [j for j, offer in enumerate(offers) if offer >= MIN_DEAL_MW]
     for i in model.match_rng.permutation(len(model.labs)):
         lab = model.labs[i]
         if lab.defaulted:
             continue
         gap = lab.desired_mw * share - lab.contracted_mw()
-        if gap < MIN_DEAL_MW:
+        if gap < MIN_DEAL_MW or not open_:
             continue
-        for j in model.match_rng.permutation(len(providers)):
+        for j in [open_[k] for k in model.match_rng.permutation(len(open_))]:
             if offers[j] < MIN_DEAL_MW:
                 continue
             provider = providers[j]
@@ -119,6 +120,7 @@ def sign_compute_contracts(model: BubbleModel) -> None:
             offers[j] = _capacity_on_offer(provider)
             if gap < MIN_DEAL_MW:
                 break
+        open_ = [j for j in open_ if offers[j] >= MIN_DEAL_MW]
 
 
 def _capacity_on_offer(provider: Provider) -> float:
@@ -192,9 +194,10 @@ def _sign_gpu_cloud(model: BubbleModel, provider: Provider, lab, mw: float) -> N
 # -- capex and hosting leases ----------------------------------------------------------------------
 def plan_capex_and_leases(model: BubbleModel) -> None:
     """Providers revisit space on their capex cycle: lease halls from miners, or build."""
-    b = model.config.behaviour
+    b, m = model.config.behaviour, model.config.markets
     growth = _expected_growth(model)
     horizon_years = b.provider_forecast_horizon_weeks / WEEKS_PER_YEAR
+    hosts = None  # miners with power to convert, found once per week if anyone needs space
     for provider in model.providers:
         if (
             provider.defaulted
@@ -205,7 +208,20 @@ def plan_capex_and_leases(model: BubbleModel) -> None:
         gap = provider.space_gap_mw(forecast)
         if gap < MIN_DEAL_MW:
             continue
-        gap -= _lease_from_miners(model, provider, gap)
+        if hosts is None:
+            equity_min = (
+                MIN_DEAL_MW
+                * m.market_colo_build_cost_usd_per_mw
+                * (1.0 - model.config.credit.credit_project_loan_to_cost)
+            )
+            hosts = [
+                x
+                for x in model.miners
+                if not x.defaulted
+                and x.cash_usd >= equity_min
+                and x.convertible_it_mw(b.miner_convertible_share, m.market_pue) >= MIN_DEAL_MW
+            ]
+        gap -= _lease_from_miners(model, provider, gap, hosts)
         if gap >= MIN_DEAL_MW and provider.big_tech:
             _self_build(model, provider, gap)
 
@@ -219,16 +235,12 @@ def _expected_growth(model: BubbleModel) -> float:
     return sum(lab.expected_growth_per_year * lab.revenue_usd_per_year for lab in labs) / total
 
 
-def _lease_from_miners(model: BubbleModel, provider: Provider, gap_mw: float) -> float:
-    """Lease halls from miners with convertible power; returns MW-IT leased."""
+def _lease_from_miners(
+    model: BubbleModel, provider: Provider, gap_mw: float, miners: list[Miner]
+) -> float:
+    """Lease halls from the given miners (seeded random order); returns MW-IT leased."""
     m, b = model.config.markets, model.config.behaviour
     leased = 0.0
-    miners = [
-        x
-        for x in model.miners
-        if not x.defaulted
-        and x.convertible_it_mw(b.miner_convertible_share, m.market_pue) >= MIN_DEAL_MW
-    ]
     for i in model.match_rng.permutation(len(miners)):
         miner = miners[i]
         mw = min(gap_mw - leased, miner.convertible_it_mw(b.miner_convertible_share, m.market_pue))
