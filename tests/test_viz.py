@@ -430,3 +430,17 @@ def test_the_sweep_page_shows_sobol_indices(sweeps):
     tables = rc.find(DataTableWidget).widgets
     assert len(tables) == 2
     assert tables[1].total_length == 2  # one row per swept parameter
+
+
+def test_pause_on_default_stops_in_the_week_of_the_default():
+    seed = first_defaulting_seed()
+    reference = BubbleModel(scenario="demand-slowdown", rng=seed)
+    while not reference.events.defaults():
+        reference.step()
+    explorer = Explorer("demand-slowdown", seed=seed)
+    explorer.pause_on_default.value = True
+    explorer.playing.value = True
+    while explorer.playing.value:
+        explorer.step(52)
+    assert explorer.model.week == reference.week
+    assert len(explorer.model.events.defaults()) >= 1

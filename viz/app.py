@@ -29,14 +29,15 @@ from viz.verdict_view import VerdictView
 def StatusLine(explorer: Explorer, version: int = 0):  # noqa: N802
     """Scenario, seed, week and population size."""
     del version  # a new value re-renders this view (passed by ExplorerViews)
-    model = explorer.model
-    if model is None:
-        return
-    solara.Markdown(
-        f"**{explorer.scenario.value}**, seed {explorer.seed.value}: "
-        f"week <span class='week-counter'>{model.week}</span>, {len(model.firms)} agents, "
-        f"{len(model.events.defaults())} defaults"
-    )
+    with explorer.reading():  # not while the play thread is inside a step
+        model = explorer.model
+        if model is None:
+            return
+        solara.Markdown(
+            f"**{explorer.scenario.value}**, seed {explorer.seed.value}: "
+            f"week <span class='week-counter'>{model.week}</span>, {len(model.firms)} agents, "
+            f"{len(model.events.defaults())} defaults"
+        )
 
 
 @solara.component

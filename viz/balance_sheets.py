@@ -125,24 +125,25 @@ def agent_books(model, firm) -> str:
 def AgentPicker(explorer: Explorer, version: int = 0):  # noqa: N802
     """A selector of agents by name (the same selection as the table and the network)."""
     del version  # a new value re-renders this view (passed by ExplorerViews)
-    model = explorer.model
-    if model is None:
-        return
-    names = solara.use_memo(
-        lambda: {f.name: f.unique_id for f in model.firms.values()}, dependencies=[id(model)]
-    )
-    choices = solara.use_memo(lambda: ["", *names], dependencies=[id(model)])
-    current = explorer.selected_agent()
+    with explorer.reading():  # not while the play thread is inside a step
+        model = explorer.model
+        if model is None:
+            return
+        names = solara.use_memo(
+            lambda: {f.name: f.unique_id for f in model.firms.values()}, dependencies=[id(model)]
+        )
+        choices = solara.use_memo(lambda: ["", *names], dependencies=[id(model)])
+        current = explorer.selected_agent()
 
-    def pick(name: str | None) -> None:
-        explorer.selected.value = names.get(name) if name else None
+        def pick(name: str | None) -> None:
+            explorer.selected.value = names.get(name) if name else None
 
-    solara.Select(
-        label="selected agent",
-        values=choices,
-        value=current.name if current is not None else "",
-        on_value=pick,
-    )
+        solara.Select(
+            label="selected agent",
+            values=choices,
+            value=current.name if current is not None else "",
+            on_value=pick,
+        )
 
 
 def sorted_frame(rows: list[dict[str, object]], column: str, descending: bool) -> pd.DataFrame:
@@ -157,49 +158,50 @@ def sorted_frame(rows: list[dict[str, object]], column: str, descending: bool) -
 def BalanceSheets(explorer: Explorer, version: int = 0):  # noqa: N802
     """The agent table (sort from a column's menu, open an agent's books from a cell's menu)."""
     del version  # a new value re-renders this view (passed by ExplorerViews)
-    sort = solara.use_reactive(("assets $M", True))
-    model = explorer.model
-    if model is None:
-        return
-    key = explorer.refresh_key()
-    frame = solara.use_memo(
-        lambda: sorted_frame(agent_rows(model), *sort.value), dependencies=[key, sort.value]
-    )
-    uids = frame["uid"].tolist()
-    frame = frame.drop(columns="uid")
-
-    def show_books(column: str, row: int) -> None:
-        explorer.selected.value = int(uids[row])
-
-    column_actions = [
-        solara.ColumnAction(
-            icon="mdi-sort-descending",
-            name="sort descending",
-            on_click=lambda c: sort.set((c, True)),
-        ),
-        solara.ColumnAction(
-            icon="mdi-sort-ascending",
-            name="sort ascending",
-            on_click=lambda c: sort.set((c, False)),
-        ),
-    ]
-    cell_actions = [
-        solara.CellAction(icon="mdi-book-open-variant", name="show books", on_click=show_books)
-    ]
-    with solara.Column(classes=["agent-table"]):
-        order = "descending" if sort.value[1] else "ascending"
-        solara.Text(
-            f"{len(frame)} agents, sorted by {sort.value[0]} ({order}); "
-            "column menu: sort; cell menu: show books"
+    with explorer.reading():  # not while the play thread is inside a step
+        sort = solara.use_reactive(("assets $M", True))
+        model = explorer.model
+        if model is None:
+            return
+        key = explorer.refresh_key()
+        frame = solara.use_memo(
+            lambda: sorted_frame(agent_rows(model), *sort.value), dependencies=[key, sort.value]
         )
-        solara.DataFrame(
-            frame, items_per_page=10, column_actions=column_actions, cell_actions=cell_actions
-        )
-        firm = explorer.selected_agent()
-        if firm is not None:
-            solara.Markdown(agent_books(model, firm))
-        else:
+        uids = frame["uid"].tolist()
+        frame = frame.drop(columns="uid")
+
+        def show_books(column: str, row: int) -> None:
+            explorer.selected.value = int(uids[row])
+
+        column_actions = [
+            solara.ColumnAction(
+                icon="mdi-sort-descending",
+                name="sort descending",
+                on_click=lambda c: sort.set((c, True)),
+            ),
+            solara.ColumnAction(
+                icon="mdi-sort-ascending",
+                name="sort ascending",
+                on_click=lambda c: sort.set((c, False)),
+            ),
+        ]
+        cell_actions = [
+            solara.CellAction(icon="mdi-book-open-variant", name="show books", on_click=show_books)
+        ]
+        with solara.Column(classes=["agent-table"]):
+            order = "descending" if sort.value[1] else "ascending"
             solara.Text(
-                "Select an agent (table cell menu, or the selector under the network) "
-                "to see its books."
+                f"{len(frame)} agents, sorted by {sort.value[0]} ({order}); "
+                "column menu: sort; cell menu: show books"
             )
+            solara.DataFrame(
+                frame, items_per_page=10, column_actions=column_actions, cell_actions=cell_actions
+            )
+            firm = explorer.selected_agent()
+            if firm is not None:
+                solara.Markdown(agent_books(model, firm))
+            else:
+                solara.Text(
+                    "Select an agent (table cell menu, or the selector under the network) "
+                    "to see its books."
+                )

@@ -89,7 +89,8 @@ def charts_svg(series: pd.DataFrame) -> str:
 def Charts(explorer: Explorer, version: int = 0):  # noqa: N802
     """The time-series charts of the session's model."""
     del version  # a new value re-renders this view (passed by ExplorerViews)
-    if explorer.model is None:
-        return
-    svg = solara.use_memo(lambda: charts_svg(explorer.series()), [explorer.refresh_key()])
-    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["charts"])
+    with explorer.reading():  # not while the play thread is inside a step
+        if explorer.model is None:
+            return
+        svg = solara.use_memo(lambda: charts_svg(explorer.series()), [explorer.refresh_key()])
+        solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["charts"])

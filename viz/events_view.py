@@ -79,26 +79,29 @@ def cascade_rows(log: EventLog, kinds: dict[int, str]) -> list[dict[str, object]
 def EventsView(explorer: Explorer, version: int = 0):  # noqa: N802
     """Defaults with their causes and consequences, and the latest events."""
     del version  # a new value re-renders this view (passed by ExplorerViews)
-    model = explorer.model
-    if model is None:
-        return
-    key = explorer.refresh_key()
-    rows = solara.use_memo(
-        lambda: cascade_rows(
-            model.events, {f.unique_id: str(f.kind) for f in model.firms.values()}
-        ),
-        dependencies=[key],
-    )
-    n_defaults = len(model.events.defaults())
-    recent = model.events.events[-RECENT_EVENTS:]
-    with solara.Column(classes=["cascade-timeline"]):
-        solara.HTML(tag="div", unsafe_innerHTML=timeline_html(rows, n_defaults, model.week))
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML="<b>Latest events</b><ul>"
-            + "".join(f"<li>week {e.week}: {escape(describe(e))}</li>" for e in reversed(recent))
-            + "</ul>",
+    with explorer.reading():  # not while the play thread is inside a step
+        model = explorer.model
+        if model is None:
+            return
+        key = explorer.refresh_key()
+        rows = solara.use_memo(
+            lambda: cascade_rows(
+                model.events, {f.unique_id: str(f.kind) for f in model.firms.values()}
+            ),
+            dependencies=[key],
         )
+        n_defaults = len(model.events.defaults())
+        recent = model.events.events[-RECENT_EVENTS:]
+        with solara.Column(classes=["cascade-timeline"]):
+            solara.HTML(tag="div", unsafe_innerHTML=timeline_html(rows, n_defaults, model.week))
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML="<b>Latest events</b><ul>"
+                + "".join(
+                    f"<li>week {e.week}: {escape(describe(e))}</li>" for e in reversed(recent)
+                )
+                + "</ul>",
+            )
 
 
 def timeline_html(rows: list[dict[str, object]], n_defaults: int, week: int) -> str:

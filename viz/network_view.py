@@ -210,21 +210,24 @@ def label_placement(x: float, r: float, columns: list[float]) -> tuple[str, floa
 def NetworkView(explorer: Explorer, version: int = 0):  # noqa: N802
     """The credit network of the session's model; clicking a node selects the agent."""
     del version  # a new value re-renders this view (passed by ExplorerViews)
-    model = explorer.model
-    if model is None:
-        solara.Warning("no model: fix the parameters in the sidebar")
-        return
-    key = explorer.refresh_key()
-    graph = solara.use_memo(model.credit_network, dependencies=[key])
-    pos = solara.use_memo(lambda: network_layout(graph), dependencies=[id(model)])
-    selected = explorer.selected.value
-    data = solara.use_memo(lambda: network_data(graph, pos, selected), dependencies=[key, selected])
+    with explorer.reading():  # not while the play thread is inside a step
+        model = explorer.model
+        if model is None:
+            solara.Warning("no model: fix the parameters in the sidebar")
+            return
+        key = explorer.refresh_key()
+        graph = solara.use_memo(model.credit_network, dependencies=[key])
+        pos = solara.use_memo(lambda: network_layout(graph), dependencies=[id(model)])
+        selected = explorer.selected.value
+        data = solara.use_memo(
+            lambda: network_data(graph, pos, selected), dependencies=[key, selected]
+        )
 
-    def on_selected(uid: int) -> None:
-        explorer.selected.value = uid if uid >= 0 else None
+        def on_selected(uid: int) -> None:
+            explorer.selected.value = uid if uid >= 0 else None
 
-    NetworkWidget.element(
-        **data,
-        selected=-1 if selected is None else selected,
-        on_selected=on_selected,
-    )
+        NetworkWidget.element(
+            **data,
+            selected=-1 if selected is None else selected,
+            on_selected=on_selected,
+        )

@@ -67,7 +67,7 @@ class Explorer:
         self.pause_on_default = solara.reactive(False)
         self.selected: solara.Reactive[int | None] = solara.reactive(None)
         self.model: BubbleModel | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._series_key: tuple[int, int] | None = None
         self._series = None
         self.rebuild()
@@ -147,27 +147,30 @@ class Explorer:
         """
         if self.model is None:
             return 0
-        done = 0
-        stop = False
-        with self._lock:
+        done, failure, hit = 0, None, False
+        pause = self.pause_on_default.value  # reactives are read and set outside the lock
+        with self._lock:  # views wait (``reading``) while the model is inside a step
             model = self.model
             defaults_before = len(model.events.defaults())
             try:
                 for _ in range(max(0, int(weeks))):
                     model.step()
                     done += 1
-                    if self.pause_on_default.value and len(model.events.defaults()) > (
-                        defaults_before
-                    ):
-                        stop = True
+                    if pause and len(model.events.defaults()) > defaults_before:
+                        hit = True
                         break
             except Exception as err:  # a model bug must not kill the server
-                self.error.value = f"the model failed at week {model.week}: {err!r}"
-                stop = True
-        if stop:
+                failure = f"the model failed at week {model.week}: {err!r}"
+        if failure is not None:
+            self.error.value = failure
+        if failure is not None or hit:
             self.playing.value = False
         self.version.value += 1
         return done
+
+    def reading(self) -> threading.RLock:
+        """A context manager that keeps the play thread from stepping while a view reads."""
+        return self._lock
 
     def refresh_key(self, every_weeks: int = HEAVY_VIEW_EVERY_WEEKS) -> tuple[int, int]:
         """When a heavy view must recompute: every week, except for a large economy at play.

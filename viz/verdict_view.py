@@ -40,14 +40,17 @@ def verdict_lines(verdict) -> list[str]:
 def VerdictView(explorer: Explorer, version: int = 0):  # noqa: N802
     """The verdict card."""
     del version  # a new value re-renders this view (passed by ExplorerViews)
-    model = explorer.model
-    if model is None:
-        return
-    verdict, week = solara.use_memo(lambda: (model.verdict(), model.week), [explorer.refresh_key()])
-    colour = "#ffebee" if verdict.cascade else "#f1f8e9"
-    with solara.Card(
-        title=f"Cascade verdict, week {week}",
-        style={"background": colour},
-        classes=["verdict-card"],
-    ):
-        solara.Markdown("\n".join(verdict_lines(verdict)))
+    with explorer.reading():  # not while the play thread is inside a step
+        model = explorer.model
+        if model is None:
+            return
+        verdict, week = solara.use_memo(
+            lambda: (model.verdict(), model.week), [explorer.refresh_key()]
+        )
+        colour = "#ffebee" if verdict.cascade else "#f1f8e9"
+        with solara.Card(
+            title=f"Cascade verdict, week {week}",
+            style={"background": colour},
+            classes=["verdict-card"],
+        ):
+            solara.Markdown("\n".join(verdict_lines(verdict)))
