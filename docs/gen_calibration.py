@@ -164,9 +164,10 @@ What the check shows, and what it does not:
 
 * The model reproduces the 2022 order of events: the Celsius-like lender fails at week 23
   on its outside losses, its loans pass to its estate and cannot be rolled, while hashprice and
-  rig prices fall; miners' defaults follow months later (no miner defaults before the first
-  lender distress in any run), and the defaults are payment defaults of the most indebted
-  miners, with recoveries on their rig loans near the 2022 range.
+  rig prices fall; miners' defaults follow months later (in a minority of runs one miner's
+  default comes first and itself pushes a thin lender into a funding run:
+  `miner_defaults_at_or_before_lender_distress` in `runs.csv`), and the defaults are payment
+  defaults of the most indebted miners, with recoveries on their rig loans near the 2022 range.
 * The lender distress date is an input (the stand-in borrowers), not an outcome: the model has
   no exposure of lenders to the rest of crypto, so the Terra/Three Arrows and FTX losses enter
   as scheduled defaults. The check tests what follows from them.

@@ -12,7 +12,8 @@ measured against the stylised facts of 2022 (calibration facts §5, MODEL.md):
   first miner default strictly after it (the onset of miner distress; the median default's
   lag is reported too, and so are miner defaults at or before the lender distress, where the
   causality runs from miners to lenders);
-* peak-to-trough falls of the ASIC (collateral) price, hashprice and bitcoin.
+* peak-to-trough falls of the ASIC (collateral) price, hashprice and bitcoin;
+* whether the model's own cascade verdict (:mod:`bubblesim.verdict`) fires.
 
 Targets and tolerances (justified in ``docs/calibration.md``) are :data:`TARGETS`; a metric
 passes when the simulated 10–90% range across seeds overlaps the target widened by its
@@ -116,6 +117,7 @@ METRICS = (
     "asic_price_fall",
     "hashprice_fall",
     "btc_fall",
+    "cascade_verdict",
 )
 
 
@@ -201,6 +203,7 @@ def measure(model, seed, face, seen, ever_distressed) -> dict:
         "asic_price_fall": max_drawdown(series["asic_price_usd_per_th"].to_numpy()),
         "hashprice_fall": max_drawdown(series["hashprice_usd_per_ph_day"].to_numpy()),
         "btc_fall": max_drawdown(series["btc_price_usd"].to_numpy()),
+        "cascade_verdict": float(model.verdict().cascade),
     }
 
 

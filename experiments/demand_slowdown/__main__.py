@@ -1,6 +1,9 @@
 """Command line: ``python -m experiments.demand_slowdown [--seeds N] [--workers W] [--out DIR]``."""
 
 import argparse
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +21,22 @@ from experiments.demand_slowdown import (
 )
 
 RESULTS = Path(__file__).parent / "results"
+
+
+def code_version() -> dict[str, str | bool]:
+    """The commit the runs were made with, and whether ``bubblesim/`` had uncommitted changes."""
+
+    def git(*args: str) -> str:
+        try:
+            out = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+        except OSError:
+            return ""
+        return out.stdout.strip()
+
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "dirty": bool(git("status", "--porcelain", "bubblesim")),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -52,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         kwargs = {"steps": args.steps, "channels": args.channels.split(",")}
         if args.depths is not None:
             kwargs["depths"] = args.depths
+        meta_path = args.out / "meta.json"
+        versions = json.loads(meta_path.read_text()) if meta_path.is_file() else []
+        versions.append({**code_version(), "argv": argv or sys.argv[1:], "seeds": args.seeds})
+        meta_path.write_text(json.dumps(versions, indent=2) + "\n", encoding="utf-8")
         runs = run_study(tasks(args.seeds, **kwargs), runs_csv, workers=args.workers)
     table = summarise(runs)
     table.to_csv(args.out / "cascade_probability.csv", index=False, float_format="%.4g")
