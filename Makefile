@@ -11,10 +11,12 @@ PYTEST_ARGS ?=
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml viz/assets.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
+	$(BIN)/python -m viz.assets
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install bubblesim with its dev extras
