@@ -113,7 +113,11 @@ hosting, with leases that Google backstops, so a bitcoin crash alone hits them f
 `2022-redux` preset is that economy with 2022's shocks together: the bitcoin crash, the
 hashprice collapse that follows, 2022's rate hikes, and losses of the crypto lenders outside
 mining (Terra/Three Arrows in June, FTX in November). Running the same preset with
-`--set population_kind=default` puts today's economy in 2022's conditions.
+`--set population_kind=default` puts today's economy in 2022's conditions. (The alternative,
+keeping `2022-redux` on today's economy and shipping a separate historical preset, would have
+made the calibration experiment run something other than `2022-redux`; the forward-looking
+combinations of shocks on today's economy remain one `--set` away, and the single shocks have
+their own presets.)
 
 The 2022 economy (week 0 = 2022-01-03):
 

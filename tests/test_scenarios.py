@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from bubblesim.cli import EXIT_USAGE, main
@@ -174,3 +175,50 @@ def test_2022_redux_runs_the_historical_economy_and_today_on_request():
     assert all(m.hall_gross_mw == 0 and m.asic_th > 0 for m in then.miners)
     assert now.providers
     assert now.config.scenario == "2022-redux"
+
+
+# -- the demand-slowdown study built on the preset ------------------------------------------------
+def test_study_recomputes_the_verdict_and_wilson_intervals_from_stored_magnitudes():
+    from bubblesim.economy_params import VerdictParams
+    from experiments.demand_slowdown import cascade_flags, summarise
+
+    runs = pd.DataFrame(
+        {
+            "depth": [0.5] * 4,
+            "channel_off": ["none"] * 4,
+            "seed": [0, 1, 2, 3],
+            "miner_capacity_defaulted_share": [0.3, 0.3, 0.1, 0.3],
+            "lender_loss_to_capital": [0.2, 0.2, 0.2, 0.05],
+            "credit_contraction": [0.25, 0.1, 0.3, 0.3],
+            "n_defaults_lab": [1, 0, 0, 0],
+            "n_defaults_neocloud": [0, 0, 1, 0],
+            "n_defaults_miner": [2, 2, 1, 2],
+        }
+    )
+    flags = cascade_flags(runs, VerdictParams())
+    assert flags["cascade"].tolist() == [True, False, False, False]
+    looser = cascade_flags(runs, VerdictParams(verdict_credit_contraction_share=0.0))
+    assert looser["cascade"].tolist() == [True, True, False, False]
+    row = summarise(runs).iloc[0]
+    assert (row["runs"], row["cascades"], row["p_cascade"]) == (4, 1, 0.25)
+    assert row["ci_low"] == pytest.approx(0.0456, abs=1e-4)  # Wilson, 1 of 4
+    assert row["ci_high"] == pytest.approx(0.6994, abs=1e-4)
+    assert row["p_any_neocloud_default"] == 0.25
+
+
+def test_study_runs_resumably_and_rejects_bad_arguments(tmp_path):
+    from experiments.demand_slowdown import depths_arg, run_study, tasks
+
+    todo = tasks(2, depths=[0.0], channels=["none", "channel_funding"], steps=6)
+    assert len(todo) == 4
+    first = run_study(todo[:2], tmp_path / "runs.csv", workers=1)
+    again = run_study(todo, tmp_path / "runs.csv", workers=1)
+    assert len(first) == 2
+    assert len(again) == 4
+    assert again.iloc[:2].equals(first)
+    with pytest.raises(ValueError, match="seeds"):
+        tasks(0)
+    with pytest.raises(ValueError, match="channel_fire"):
+        tasks(1, channels=["channel_fire"])
+    with pytest.raises(ValueError, match="--depths"):
+        depths_arg("0,2")
