@@ -190,3 +190,17 @@ class BubbleModel(mesa.Model):
         resolution.declare_default(self, firm, Cause.EXOGENOUS, shock)
         resolution.resolve(self)
         return shock
+
+
+def _parameter_docs() -> str:
+    """Every keyword parameter with its unit, default and source, for ``help(BubbleModel)``."""
+    from bubblesim.config import parameters
+
+    lines = ["", "    Parameters (flat keyword overrides; unit, default, source):", ""]
+    for name, info in parameters().items():
+        lines.append(f"        {name} [{info.unit}] = {info.default!r}: {info.description}.")
+        lines.append(f"            Source: {info.source}")
+    return "\n".join(lines) + "\n"
+
+
+BubbleModel.__doc__ = (BubbleModel.__doc__ or "") + _parameter_docs()
