@@ -226,8 +226,18 @@ def NetworkView(explorer: Explorer, version: int = 0):  # noqa: N802
         def on_selected(uid: int) -> None:
             explorer.selected.value = uid if uid >= 0 else None
 
-        NetworkWidget.element(
-            **data,
+        # The bulky per-frame data (nodes, edges) is pushed onto the widget in an effect rather
+        # than passed as element arguments: reacton walks every argument value on each render,
+        # which for 1,000 agents costs more than drawing them.
+        static = {k: v for k, v in data.items() if k not in ("nodes", "edges")}
+        element = NetworkWidget.element(
+            **static,
             selected=-1 if selected is None else selected,
             on_selected=on_selected,
         )
+
+        def push_data() -> None:
+            widget = solara.get_widget(element)
+            widget.nodes, widget.edges = data["nodes"], data["edges"]
+
+        solara.use_effect(push_data, [data])
