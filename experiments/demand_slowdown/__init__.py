@@ -219,33 +219,67 @@ def summarise(runs: pd.DataFrame, verdict: VerdictParams | None = None) -> pd.Da
     return table.sort_values(["_o", "depth"]).drop(columns="_o").reset_index(drop=True)
 
 
+COMPONENTS = {
+    "p_any_neocloud_default": "any neocloud default",
+    "p_any_miner_default": "any miner default",
+    "p_miner_criterion": "miner criterion (≥ threshold of leveraged MW)",
+    "p_lender_criterion": "lender criterion (losses ≥ threshold)",
+    "p_credit_criterion": "credit criterion (contraction ≥ threshold)",
+}
+
+
 def plot(table: pd.DataFrame, path: Path) -> None:
-    """Two panels: P(cascade) with Wilson bands; P(any miner default) and P(lender criterion)."""
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
-    ax1, ax2 = fig.subplots(1, 2)
-    styles = {ALL_ON: ("black", "-", 2.2)}
+    """Three panels: P(cascade), its components with every channel on, and channels off.
+
+    The third panel shows the components with each channel off, at the deepest depth where
+    channels were switched off.
+    """
+    fig = Figure(figsize=(15, 4.4), layout="constrained")
+    ax1, ax2, ax3 = fig.subplots(1, 3)
     for channel, g in table.groupby("channel_off", sort=False):
-        color, ls, lw = styles.get(channel, (None, "--", 1.2))
+        on = channel == ALL_ON
         name = channel.removeprefix("channel_")
-        label = "all channels on" if channel == ALL_ON else f"{name} off"
         x = g["depth"].to_numpy()
-        (line,) = ax1.plot(x, g["p_cascade"], marker="o", ls=ls, lw=lw, color=color, label=label)
+        (line,) = ax1.plot(
+            x,
+            g["p_cascade"],
+            marker="o",
+            ls="-" if on else "--",
+            lw=2.2 if on else 1.2,
+            color="black" if on else None,
+            label="all channels on" if on else f"{name} off",
+        )
         ax1.fill_between(x, g["ci_low"], g["ci_high"], color=line.get_color(), alpha=0.12)
-        ax2.plot(x, g["p_any_miner_default"], marker="o", ls=ls, lw=lw, color=line.get_color())
-        ax2.plot(x, g["p_lender_criterion"], marker="x", ls=":", lw=lw, color=line.get_color())
     ax1.set(
         xlabel="slowdown depth (share of boom growth removed)",
         ylabel="P(cascade), 95% Wilson band",
         ylim=(-0.02, 1.02),
-        title="2022-style cascade",
+        title="2022-style cascade (all three criteria)",
     )
     ax1.legend(fontsize=8)
-    ax2.set(
-        xlabel="slowdown depth",
-        ylabel="share of runs",
-        ylim=(-0.02, 1.02),
-        title="o: any miner default   x: lender losses ≥ threshold",
-    )
+    on = table[table["channel_off"] == ALL_ON]
+    for col, label in COMPONENTS.items():
+        ax2.plot(on["depth"], on[col], marker="o", label=label)
+    ax2.set(xlabel="slowdown depth", ylabel="share of runs", ylim=(-0.02, 1.02))
+    ax2.set_title("all channels on: the criteria and defaults", fontsize=10)
+    ax2.legend(fontsize=7)
+    off = table[table["channel_off"] != ALL_ON]
+    if not off.empty:
+        depth = off["depth"].max()
+        rows = table[table["depth"] == depth].set_index("channel_off")
+        order = [c for c in (ALL_ON, *CHANNELS) if c in rows.index]
+        width = 0.8 / len(COMPONENTS)
+        for i, col in enumerate(COMPONENTS):
+            xs = [k + (i - len(COMPONENTS) / 2 + 0.5) * width for k in range(len(order))]
+            ax3.bar(xs, rows.loc[order, col], width=width, label=COMPONENTS[col])
+        ax3.set_xticks(range(len(order)))
+        ax3.set_xticklabels(
+            ["all on" if c == ALL_ON else c.removeprefix("channel_") + " off" for c in order],
+            fontsize=8,
+            rotation=20,
+        )
+        ax3.set(ylabel="share of runs", ylim=(0, 1.02))
+        ax3.set_title(f"one channel off at depth {depth:g} (colours as in the middle)", fontsize=10)
     fig.savefig(path, dpi=120)
 
 
@@ -257,7 +291,7 @@ def markdown(table: pd.DataFrame) -> str:
             for p, lo, hi in zip(table.p_cascade, table.ci_low, table.ci_high, strict=True)
         ]
     )
-    wide = cell.pivot(index="channel_off", columns="depth", values="text")
+    wide = cell.pivot(index="channel_off", columns="depth", values="text").fillna("—")
     wide = wide.reindex([c for c in (ALL_ON, *CHANNELS) if c in wide.index])
     header = "| channel off | " + " | ".join(f"depth {d:g}" for d in wide.columns) + " |"
     sep = "|---|" + "---|" * len(wide.columns)
