@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help setup explore demo test test-fast lint format bench chromium clean
+.PHONY: help setup explore demo test test-fast lint format bench calibration study docs chromium clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,6 +46,16 @@ format: setup  ## apply ruff's fixes and formatting
 
 bench: setup  ## the benchmarks (numbers, not pass/fail)
 	$(BIN)/python -m benchmarks.run_all
+
+calibration: setup  ## the 2022 calibration check (200 seeds; writes experiments/calibration_2022/results)
+	$(BIN)/python -m experiments.calibration_2022
+
+study: setup  ## the demand-slowdown study (100 seeds a point; writes experiments/demand_slowdown/results)
+	$(BIN)/python -m experiments.demand_slowdown --seeds 100 --channels none
+	$(BIN)/python -m experiments.demand_slowdown --seeds 100 --depths 0.5,1.0,1.25
+
+docs: setup  ## regenerate docs/calibration.md from the parameter definitions
+	$(BIN)/python docs/gen_calibration.py
 
 clean:  ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
