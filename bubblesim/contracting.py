@@ -14,6 +14,7 @@ from bubblesim.agents import Firm, Lab, Lender, Miner, Provider
 from bubblesim.events import EventKind
 from bubblesim.instruments import Collateral, ContractKind, Loan, Status
 from bubblesim.ledger import Flow
+from bubblesim.lifecycle import relevant_shock
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def raise_lab_equity(model: BubbleModel) -> None:
                 EventKind.EQUITY_REFUSED,
                 lab,
                 amount_usd=need,
-                trigger=model.last_shock_event,
+                trigger=relevant_shock(model, lab),
                 detail="equity window closed",
             )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bubblesim.agents import Health, Lender, Miner
+from bubblesim.agents import AgentType, Firm, Health, Lender, Miner
 from bubblesim.events import EventKind
 from bubblesim.instruments import ContractKind, Status
 from bubblesim.units import WEEKS_PER_YEAR
@@ -64,22 +64,48 @@ def _finish_construction(model: BubbleModel) -> None:
 
 
 def _log_shocks(model: BubbleModel) -> None:
-    """Record the week each exogenous shock begins."""
+    """Record the week each exogenous shock begins, by the driver it comes from."""
     d = model.config.drivers
+    state = model.drivers.state
     week = model.week
     shocks = []
     if d.demand.demand_slowdown_depth > 0 and week == d.demand.demand_slowdown_start_week:
-        shocks.append(f"AI demand slowdown begins (depth {d.demand.demand_slowdown_depth:.2f})")
+        depth = d.demand.demand_slowdown_depth
+        shocks.append(("demand", f"AI demand slowdown begins (depth {depth:.2f})"))
     if d.bitcoin.btc_path == "crash" and week == d.bitcoin.btc_crash_start_week:
-        shocks.append(f"bitcoin crash begins (depth {d.bitcoin.btc_crash_depth:.0%})")
+        shocks.append(("bitcoin", f"bitcoin crash begins (depth {d.bitcoin.btc_crash_depth:.0%})"))
     if d.rates.rate_shock_bp != 0 and week == d.rates.rate_shock_week:
-        shocks.append(f"rate shock begins ({d.rates.rate_shock_bp:+.0f} bp)")
-    if model.drivers.state.new_generation_arrived:
-        shocks.append(
-            f"new chip generation arrives (frontier ×{model.drivers.state.frontier_efficiency:.1f})"
-        )
-    for text in shocks:
-        model.last_shock_event = model.events.record(week, EventKind.SHOCK, None, detail=text)
+        shocks.append(("rates", f"rate shock begins ({d.rates.rate_shock_bp:+.0f} bp)"))
+    if state.new_generation_arrived:
+        text = f"new chip generation arrives (frontier ×{state.frontier_efficiency:.1f})"
+        shocks.append(("chips", text))
+    for driver, text in shocks:
+        event = model.events.record(week, EventKind.SHOCK, None, detail=text)
+        model.shock_events[driver] = event
+        model.last_shock_event = event
+
+
+#: The drivers each agent type is exposed to, for naming the shock behind a default.
+EXPOSURES: dict[AgentType, tuple[str, ...]] = {
+    AgentType.LAB: ("demand",),
+    AgentType.HYPERSCALER: ("demand", "chips", "rates"),
+    AgentType.NEOCLOUD: ("demand", "chips", "rates"),
+    AgentType.MINER: ("bitcoin", "rates", "chips"),
+    AgentType.LENDER: ("rates", "bitcoin", "demand"),
+}
+
+
+def relevant_shock(model: BubbleModel, firm: Firm) -> int:
+    """The latest exogenous shock the firm is exposed to (a miner without GPUs ignores chips).
+
+    Returns:
+        Its event id, or -1 if none has happened.
+    """
+    drivers = EXPOSURES[firm.kind]
+    if firm.kind is AgentType.MINER and firm.gpu_mw <= 0:
+        drivers = tuple(x for x in drivers if x != "chips")
+    events = [model.shock_events[x] for x in drivers if x in model.shock_events]
+    return max(events, default=-1)
 
 
 def update_health(model: BubbleModel) -> None:

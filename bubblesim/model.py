@@ -80,6 +80,7 @@ class BubbleModel(mesa.Model):
         self.leveraged_miner_mw = sum(m.power_mw for m in self.miners if m.initial_debt_usd > 0)
         self.initial_lender_capital_usd = sum(x.initial_capital_usd for x in self.lenders)
         self.last_shock_event = -1
+        self.shock_events: dict[str, int] = {}  # driver -> its latest shock event
         self.last_price_event = -1
         self.windows = {"equity": 1.0, "convertible": 1.0}
         self.open_lenders: list[Lender] = []

@@ -18,6 +18,7 @@ from bubblesim.economics import cure_sale_usd
 from bubblesim.events import Cause, EventKind
 from bubblesim.instruments import Collateral, ContractKind, Loan, Status
 from bubblesim.ledger import Flow
+from bubblesim.lifecycle import relevant_shock
 
 if TYPE_CHECKING:
     from bubblesim.model import BubbleModel
@@ -254,7 +255,7 @@ def margin_calls(model: BubbleModel) -> None:
             borrower,
             counterparty=loans[0].lender,
             amount_usd=principal - target * value,
-            trigger=max(model.last_price_event, model.last_shock_event),
+            trigger=max(model.last_price_event, relevant_shock(model, borrower)),
             detail=f"{kind} LTV {principal / max(value, 1e-9):.2f}",
         )
         needed = principal - target * value

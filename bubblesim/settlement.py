@@ -27,6 +27,7 @@ from bubblesim.contagion import clear_payments
 from bubblesim.events import Cause
 from bubblesim.instruments import ContractKind, Loan, Status
 from bubblesim.ledger import Flow
+from bubblesim.lifecycle import relevant_shock
 from bubblesim.resolution import declare_default
 
 if TYPE_CHECKING:
@@ -193,7 +194,7 @@ def _declare(model, firms, obligations, frac, defaulted, own_short, refused) -> 
     pending = [int(k) for k in np.flatnonzero(defaulted)]
     for k in [k for k in pending if own_short[k] > 0]:
         firm = firms[k]
-        cause, trigger = Cause.ILLIQUIDITY, model.last_shock_event
+        cause, trigger = Cause.ILLIQUIDITY, relevant_shock(model, firm)
         principal, refusal = refused.get(k, (0.0, -1))
         lost = firm.last_counterparty_event
         if refusal >= 0 and own_short[k] <= principal:
@@ -217,13 +218,14 @@ def _declare(model, firms, obligations, frac, defaulted, own_short, refused) -> 
             known = {d: v for d, v in debtors.items() if d in events}
             if known or not [d for d in debtors if d in rest]:
                 source = max(known, key=known.get) if known else None
-                trigger = events[source] if source is not None else model.last_shock_event
+                trigger = events[source] if source is not None else relevant_shock(model, firms[k])
                 events[k] = declare_default(model, firms[k], Cause.COUNTERPARTY, trigger)
                 rest.remove(k)
                 progressed = True
         if not progressed:  # a ring of mutual counterparty defaults: name the largest debtor
             k = rest.pop(0)
-            events[k] = declare_default(model, firms[k], Cause.COUNTERPARTY, model.last_shock_event)
+            trigger = relevant_shock(model, firms[k])
+            events[k] = declare_default(model, firms[k], Cause.COUNTERPARTY, trigger)
 
 
 def _refused_principal(model, firms) -> dict[int, tuple[float, int]]:

@@ -295,3 +295,15 @@ def test_series_and_verdict_after_a_run():
     verdict = model.verdict()
     assert verdict.cascade in (True, False)
     assert math.isnan(verdict.first_default_week) == (verdict.n_defaults == 0)
+
+
+def test_a_default_is_traced_to_a_shock_its_agent_is_exposed_to():
+    from bubblesim.lifecycle import relevant_shock
+
+    model = BubbleModel(rng=0)
+    model.shock_events = {"chips": 5, "bitcoin": 3, "demand": 1}
+    assert relevant_shock(model, model.firms["Riot"]) == 3  # no GPUs: not the chip generation
+    assert relevant_shock(model, model.firms["IREN"]) == 5  # owns GPUs
+    assert relevant_shock(model, model.firms["OpenAI"]) == 1
+    model.shock_events = {"bitcoin": 3}
+    assert relevant_shock(model, model.firms["OpenAI"]) == -1
