@@ -120,7 +120,10 @@ def _scenarios(args: argparse.Namespace) -> int:
         mark = "*" if name in scenario.overrides else " "
         value = values[name]
         shown = f"{value:.6g}" if isinstance(value, float) else str(value)
-        print(f"{mark}{name:41s} {shown:>14s}  {info.unit:34s} {info.source}")
+        source = info.source
+        if name in scenario.overrides:
+            source = scenario.sources.get(name, f"this scenario ({scenario.name}; see above)")
+        print(f"{mark}{name:41s} {shown:>14s}  {info.unit:34s} {source}")
     print("\n* set by this scenario; every other value is the calibrated default")
     return 0
 

@@ -70,12 +70,27 @@ def test_scenarios_show_prints_every_parameter_with_unit_and_source(name, capsys
     assert main(["scenarios", "show", name]) == 0
     out = capsys.readouterr().out
     rows = {line[1:].split()[0]: line for line in out.splitlines() if line[1:2].strip()}
-    overrides = load_scenario(name).overrides
+    scenario = load_scenario(name)
+    overrides = scenario.overrides
     for pname, info in parameters().items():
         assert pname in rows, pname
         assert info.unit in rows[pname], pname
-        assert info.source in rows[pname], pname
+        # an overridden value shows the preset's own source, or points to the preset
+        if pname in overrides:
+            expected = scenario.sources.get(pname, f"this scenario ({name}")
+        else:
+            expected = info.source
+        assert expected in rows[pname], pname
         assert rows[pname].startswith("*") == (pname in overrides), pname
+
+
+def test_preset_sources_must_name_values_the_preset_sets(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        '[overrides]\nrate_shock_bp = 150\n[sources]\nbtc_path = "somewhere"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="btc_path"):
+        load_scenario(str(path))
 
 
 def test_a_users_own_file_works(tmp_path):

@@ -1,7 +1,8 @@
 """Named scenario presets: TOML files of flat parameter overrides, shipped with the package.
 
-A preset file has a one-line ``description``, an optional ``details`` text and an
-``[overrides]`` table of flat parameter names (the same names as ``BubbleModel`` keywords).
+A preset file has a one-line ``description``, an optional ``details`` text, an ``[overrides]``
+table of flat parameter names (the same names as ``BubbleModel`` keywords) and an optional
+``[sources]`` table giving the source of an overridden value (``name = "where it comes from"``).
 Users can pass the path of their own file wherever a preset name is accepted.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ class Scenario:
     description: str
     details: str
     overrides: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 def _preset_files() -> dict[str, Any]:
@@ -61,13 +63,23 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"scenario {key!r} is not valid TOML: {err}") from None
-    extra = set(data) - {"description", "details", "overrides"}
+    extra = set(data) - {"description", "details", "overrides", "sources"}
     if extra:
         raise ConfigError(f"scenario {key!r}: unexpected keys {sorted(extra)}")
     overrides = data.get("overrides", {})
-    if not isinstance(overrides, dict):
-        raise ConfigError(f"scenario {key!r}: [overrides] must be a table")
-    return Scenario(name, data.get("description", ""), data.get("details", ""), overrides)
+    sources = data.get("sources", {})
+    if not isinstance(overrides, dict) or not isinstance(sources, dict):
+        raise ConfigError(f"scenario {key!r}: [overrides] and [sources] must be tables")
+    stray = sorted(set(sources) - set(overrides))
+    if stray:
+        raise ConfigError(f"scenario {key!r}: [sources] names values it does not set: {stray}")
+    return Scenario(
+        name,
+        data.get("description", ""),
+        data.get("details", ""),
+        overrides,
+        {k: str(v) for k, v in sources.items()},
+    )
 
 
 def scenario_config(
