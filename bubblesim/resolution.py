@@ -137,6 +137,17 @@ def _terminate(model: BubbleModel, contract, firm: Firm, event: int) -> None:
 def _sell_assets(model: BubbleModel, firm: Firm) -> dict[Collateral, float]:
     """Seize and sell hardware and halls; returns proceeds by collateral class."""
     markets, ledger = model.markets, model.ledger
+    for loan in model.book.loans_of(firm):
+        if loan.collateral is not Collateral.NONE and not loan.outside_lender:
+            model.events.record(
+                model.week,
+                EventKind.SEIZURE,
+                loan.lender,
+                counterparty=firm,
+                amount_usd=_collateral_value(model, firm, loan.collateral),
+                trigger=firm.default_event,
+                detail=f"{loan.collateral} collateral seized",
+            )
     gpu = markets.sell_gpus(ledger, firm, firm.gpu_mw)
     asic = markets.sell_asics(ledger, firm, getattr(firm, "asic_th", 0.0))
     for kind, amount in (("GPU", gpu), ("ASIC", asic)):

@@ -159,6 +159,9 @@ def test_seized_collateral_goes_to_the_secured_creditor_first():
     assert notes.written_off_usd == pytest.approx(500e6 - (asic_value - 10e6), rel=1e-9)
     assert rig.status is Status.DEFAULTED
     assert miner.health is Health.DEFAULTED
+    seizures = [e for e in model.events.events if e.kind is EventKind.SEIZURE]
+    assert [(e.agent_name, e.counterparty) for e in seizures] == [("Rig lender", miner.unique_id)]
+    assert seizures[0].amount_usd == pytest.approx(asic_value)
 
 
 # -- channel switches ------------------------------------------------------------------------------
