@@ -1,4 +1,7 @@
-"""Browser-test fixtures: Playwright drives Debian's chromium, which CI installs with apt.
+"""Shared test configuration: Hypothesis profiles and the browser-test fixtures.
+
+Under ``CI=true`` Hypothesis runs derandomised (the same examples on every machine and every
+run, no example database), so CI is reproducible; locally it explores new examples each run.
 
 Playwright cannot download its own browsers here, so the launch points at /usr/bin/chromium;
 tests marked ``browser`` are skipped (with the reason) only where that binary is missing.
@@ -6,9 +9,15 @@ tests marked ``browser`` are skipped (with the reason) only where that binary is
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI", "").lower() == "true":
+    settings.load_profile("ci")
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -1,6 +1,7 @@
 """Exponential fire-sale price impact: exact values, vectorisation, inverse, bad input."""
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -47,7 +48,7 @@ def test_split_sales_equal_one_sale_and_the_inverse_recovers_the_quantity(p, x1,
     twice = price_after_sales(price_after_sales(p, x1, d, impact=k), x2, d, impact=k)
     assert twice == pytest.approx(once, rel=1e-9, abs=1e-300)
     assert 0 <= once <= p
-    if once > 0:
+    if once >= sys.float_info.min:  # a subnormal price has too few digits left to invert
         assert quantity_for_price(p, once, d, impact=k) == pytest.approx(
             x1 + x2, rel=1e-6, abs=1e-9
         )
