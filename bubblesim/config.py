@@ -63,12 +63,13 @@ class ParameterInfo:
 
 
 def _bounds(field: Any) -> tuple[float | None, float | None]:
-    lo = hi = None
+    bounds: dict[str, float] = {}
     for meta in field.metadata:
-        lo = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else lo
-        lo = getattr(meta, "gt", None) if getattr(meta, "gt", None) is not None else lo
-        hi = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else hi
-        hi = getattr(meta, "lt", None) if getattr(meta, "lt", None) is not None else hi
+        for attr in ("ge", "gt", "le", "lt"):
+            if getattr(meta, attr, None) is not None:
+                bounds[attr] = getattr(meta, attr)
+    lo = bounds.get("ge", bounds.get("gt"))
+    hi = bounds.get("le", bounds.get("lt"))
     return lo, hi
 
 

@@ -8,6 +8,7 @@ refinanced, or fall due. Matching order comes from the model's seeded generator.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bubblesim.agents import Firm, Lab, Lender, Miner, Provider
@@ -49,7 +50,7 @@ def raise_lab_equity(model: BubbleModel) -> None:
             model.ledger.transfer(None, lab, need * width, Flow.EQUITY_RAISED)
             model.events.record(model.week, EventKind.EQUITY_RAISED, lab, amount_usd=need * width)
             lab.equity_refused_event = -1
-        elif getattr(lab, "equity_refused_event", -1) < 0:
+        elif lab.equity_refused_event < 0:
             lab.equity_refused_event = model.events.record(
                 model.week,
                 EventKind.EQUITY_REFUSED,
@@ -379,7 +380,9 @@ def make_loan(
         if collateral in (Collateral.GPU, Collateral.ASIC)
         else 0.0,
     )
-    lender.policy = _with_capacity(lender, -amount_usd)
+    lender.policy = replace(
+        lender.policy, capacity_usd=max(0.0, lender.policy.capacity_usd - amount_usd)
+    )
     model.lender_capacity_cache = None
     shortfall = amount_usd - lender.cash_usd
     if shortfall > 0:  # new loans are funded by new deposits / fund inflows
@@ -396,17 +399,6 @@ def make_loan(
         detail=instrument,
     )
     return loan
-
-
-def _with_capacity(lender: Lender, delta_usd: float):
-    p = lender.policy
-    return type(p)(
-        p.stress,
-        p.ltv_scale,
-        p.spread_add_per_year,
-        p.rolls_over,
-        max(0.0, p.capacity_usd + delta_usd),
-    )
 
 
 def roll_over_maturing_loans(model: BubbleModel) -> None:
@@ -432,7 +424,7 @@ def roll_over_maturing_loans(model: BubbleModel) -> None:
             loan.borrower,
             counterparty=lender,
             amount_usd=loan.principal_usd,
-            trigger=getattr(lender, "last_loss_event", -1),
+            trigger=lender.last_loss_event,
             detail=f"rollover refused ({loan.instrument})",
         )
         loan.tags["refused_event"] = refused

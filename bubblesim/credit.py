@@ -37,7 +37,7 @@ def update_lenders(model: BubbleModel) -> None:
                 EventKind.FUNDING_RUN,
                 lender,
                 amount_usd=run,
-                trigger=getattr(lender, "last_loss_event", -1),
+                trigger=lender.last_loss_event,
             )
             if paid < run:
                 declare_default(model, lender, Cause.ILLIQUIDITY, event)

@@ -87,12 +87,10 @@ class Ledger:
     def __init__(self, tolerance_usd: float = 1.0):
         self.tolerance_usd = tolerance_usd
         self.external: dict[Flow, float] = defaultdict(float)
-        self.internal: dict[Flow, float] = defaultdict(float)
 
     def reset_step(self) -> None:
         """Start a new step's flow accounts."""
         self.external = defaultdict(float)
-        self.internal = defaultdict(float)
 
     def transfer(
         self, payer: Firm | None, payee: Firm | None, amount_usd: float, kind: Flow
@@ -139,8 +137,6 @@ class Ledger:
             self.external[kind] += amount_usd
         elif payee is None and payer is not None:
             self.external[kind] -= amount_usd
-        else:
-            self.internal[kind] += amount_usd
 
     def transfer_batch(self, transfers: list[tuple[Firm | None, Firm | None, float, Flow]]) -> None:
         """Apply simultaneous transfers (a settlement round), checking only net positions.

@@ -86,7 +86,6 @@ class BubbleModel(mesa.Model):
         self.open_lenders: list[Lender] = []
         self.lender_capacity_cache: float | None = None
         self.credit_refusals = 0
-        self.step_flows: dict[str, float] = {}
         self.new_lending_usd = 0.0
         self.spot_traded_mw = 0.0
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)

@@ -74,7 +74,7 @@ def _gpu_utilisation(model: BubbleModel, firm) -> float:
     """Share of a firm's own GPUs in use (contracts used plus spot sold)."""
     sold = model.book.contracts_sold_by(firm, ContractKind.GPU_CLOUD)
     used = sum(c.mw * c.usage_share for c in sold if c.status is Status.ACTIVE)
-    used += getattr(firm, "spot_sold_mw", 0.0)
+    used += firm.spot_sold_mw
     return min(1.0, used / firm.gpu_mw) if firm.gpu_mw > 0 else 0.0
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bubblesim.agents import Firm, Health, Lender, Miner
-from bubblesim.economics import cure_sale_usd
+from bubblesim.economics import cure_sale_usd, loan_to_value
 from bubblesim.events import Cause, EventKind
 from bubblesim.instruments import Collateral, ContractKind, Loan, Status
 from bubblesim.ledger import Flow
@@ -58,9 +58,7 @@ def resolve(model: BubbleModel) -> None:
         margin_calls(model)
         for lender in model.lenders:
             if not lender.defaulted and lender.equity_usd <= 0:
-                declare_default(
-                    model, lender, Cause.INSOLVENCY, getattr(lender, "last_loss_event", -1)
-                )
+                declare_default(model, lender, Cause.INSOLVENCY, lender.last_loss_event)
         if not model.resolution_queue:
             return
     raise RuntimeError("default resolution did not reach a fixed point")  # pragma: no cover
@@ -267,7 +265,7 @@ def margin_calls(model: BubbleModel) -> None:
             counterparty=loans[0].lender,
             amount_usd=principal - target * value,
             trigger=max(model.last_price_event, relevant_shock(model, borrower)),
-            detail=f"{kind} LTV {principal / max(value, 1e-9):.2f}",
+            detail=f"{kind} LTV {loan_to_value(principal, value):.2f}",
         )
         needed = principal - target * value
         if borrower.cash_usd >= needed:

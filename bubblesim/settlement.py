@@ -201,7 +201,7 @@ def _declare(model, firms, obligations, frac, defaulted, own_short, refused) -> 
             cause, trigger = Cause.REFINANCING, refusal
         elif lost >= 0 and model.week - model.events.events[lost].week <= COUNTERPARTY_MEMORY_WEEKS:
             cause, trigger = Cause.COUNTERPARTY, lost
-        elif isinstance(firm, Lab) and getattr(firm, "equity_refused_event", -1) >= 0:
+        elif isinstance(firm, Lab) and firm.equity_refused_event >= 0:
             trigger = firm.equity_refused_event
         events[k] = declare_default(model, firm, cause, trigger)
     rest = [k for k in pending if k not in events]

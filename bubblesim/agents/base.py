@@ -79,6 +79,7 @@ class Firm(mesa.Agent):
         self.default_week: int | None = None
         self.default_event = -1
         self.last_counterparty_event = -1  # last contract lost to a counterparty's default
+        self.spot_sold_mw = 0.0  # GPU capacity sold on the spot market this week
         self.external_due: dict = {}
         self.initial_debt_usd = 0.0
 

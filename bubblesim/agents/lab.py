@@ -31,6 +31,7 @@ class Lab(Firm):
         self.expected_growth_per_year = 0.0
         self.desired_mw = 0.0
         self.successor: Lab | None = None
+        self.equity_refused_event = -1  # the refusal since its last successful round
         self._history: list[float] = []
 
     def observe(self, end_revenue_usd_per_year: float, growth_per_year: float, weight: float):

@@ -36,6 +36,7 @@ class Lender(Firm):
         self.capital_target_ratio = capital_target_ratio
         self.initial_capital_usd = 0.0
         self.losses_usd = 0.0
+        self.last_loss_event = -1
         self.policy = CreditPolicy(0.0, 1.0, 0.0, True, 0.0)
 
     def open_books(self) -> None:
