@@ -8,6 +8,7 @@ Bad names or values raise :class:`ConfigError`, whose message names the field.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -98,12 +99,20 @@ def _walk(model_cls: type[BaseModel], prefix: tuple[str, ...]) -> Iterator[Param
 def parameters() -> dict[str, ParameterInfo]:
     """Every leaf parameter of :class:`ModelConfig`, keyed by its (unique) flat name.
 
+    The walk over the configuration classes is done once per process; each call returns a
+    fresh dict of the (frozen) entries.
+
     Returns:
         An ordered mapping from flat name to :class:`ParameterInfo`.
 
     Raises:
         RuntimeError: If two sections declare the same leaf name (a programming error).
     """
+    return dict(_parameters())
+
+
+@functools.cache
+def _parameters() -> dict[str, ParameterInfo]:
     out: dict[str, ParameterInfo] = {}
     for info in _walk(ModelConfig, ()):
         if info.name == "scenario":
@@ -116,7 +125,7 @@ def parameters() -> dict[str, ParameterInfo]:
 
 def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
     """Turn flat overrides into the nested dict pydantic expects, rejecting unknown names."""
-    known = parameters()
+    known = _parameters()
     nested: dict[str, Any] = {}
     for name, value in flat.items():
         if name not in known:
@@ -142,7 +151,7 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _explain(err: ValidationError) -> str:
-    known = {info.path: name for name, info in parameters().items()}
+    known = {info.path: name for name, info in _parameters().items()}
     parts = []
     for e in err.errors():
         loc = tuple(str(x) for x in e["loc"])

@@ -158,6 +158,14 @@ class BubbleModel(mesa.Model):
         frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         return frame.set_index("week")
 
+    def series_columns(self) -> dict[str, list[float]]:
+        """The model-level series as plain lists by name (``week`` included), one value per week.
+
+        A snapshot: later steps do not extend it. Much cheaper than :meth:`series` where only a
+        few columns or final values are needed (the verdict, sweep outcomes).
+        """
+        return {name: list(values) for name, values in self.datacollector.model_vars.items()}
+
     def event_frame(self) -> pd.DataFrame:
         """The event log as a DataFrame."""
         return self.events.to_frame()
@@ -169,7 +177,7 @@ class BubbleModel(mesa.Model):
     def verdict(self) -> CascadeVerdict:
         """The cascade verdict as it stands (over the weeks run so far)."""
         return cascade_verdict(
-            self.series(),
+            self.datacollector.model_vars,
             self.events,
             self.config.verdict,
             leveraged_miner_mw=self.leveraged_miner_mw,

@@ -8,13 +8,15 @@ the series, the event log and the verdict's scalars.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from bubblesim.config import ModelConfig
+from bubblesim.events import EventLog
 from bubblesim.model import BubbleModel
 from bubblesim.units import WEEKS_PER_YEAR
 from bubblesim.verdict import CascadeVerdict
@@ -27,14 +29,17 @@ DEFAULT_STEPS = 10 * WEEKS_PER_YEAR
 class SimulationResult:
     """The outputs of one run.
 
+    The series and the event log are built as DataFrames on first access, so callers that need
+    only the scalars (sweeps) do not pay for them.
+
     Attributes:
         config: The exact configuration (``config.model_dump()`` to serialise).
         seed: The seed.
         steps: Weeks simulated.
         verdict: The cascade verdict.
         scalars: Verdict magnitudes and final counts, flat (for sweeps and tables).
-        series: Model-level series, one row per week, index ``week``.
-        events: The event log.
+        columns: The model-level series as lists by name (``week`` included).
+        event_log: The event log.
     """
 
     config: ModelConfig
@@ -42,8 +47,18 @@ class SimulationResult:
     steps: int
     verdict: CascadeVerdict
     scalars: dict[str, float]
-    series: pd.DataFrame
-    events: pd.DataFrame
+    columns: dict[str, list[float]] = field(repr=False)
+    event_log: EventLog = field(repr=False)
+
+    @cached_property
+    def series(self) -> pd.DataFrame:
+        """Model-level series, one row per week, index ``week``."""
+        return pd.DataFrame(self.columns).set_index("week")
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """The event log, one row per event."""
+        return self.event_log.to_frame()
 
 
 def run_simulation(
@@ -81,20 +96,19 @@ def run_simulation(
 
 def summarise(model: BubbleModel, *, seed: int) -> SimulationResult:
     """Collect a finished model's outputs into a :class:`SimulationResult`."""
-    series = model.series()
+    columns = model.series_columns()
     verdict = model.verdict()
     scalars = verdict.scalars()
-    last = series.iloc[-1]
     for kind in ("lab", "hyperscaler", "neocloud", "miner", "lender"):
-        scalars[f"n_defaults_{kind}"] = float(last[f"defaults_{kind}"])
-    scalars["lender_losses_usd"] = float(last["lender_losses_usd"])
-    scalars["final_credit_outstanding_usd"] = float(last["credit_outstanding_usd"])
+        scalars[f"n_defaults_{kind}"] = float(columns[f"defaults_{kind}"][-1])
+    scalars["lender_losses_usd"] = float(columns["lender_losses_usd"][-1])
+    scalars["final_credit_outstanding_usd"] = float(columns["credit_outstanding_usd"][-1])
     return SimulationResult(
         config=model.config,
         seed=seed,
         steps=model.week,
         verdict=verdict,
         scalars=scalars,
-        series=series,
-        events=model.event_frame(),
+        columns=columns,
+        event_log=model.events,
     )

@@ -16,10 +16,10 @@ is positive, with the peak-to-trough fall of the GPU resale price.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-import pandas as pd
 
 from bubblesim.economy_params import VerdictParams
 from bubblesim.events import EventLog
@@ -76,7 +76,7 @@ def window_share(cumulative: np.ndarray, total: float, window: int) -> float:
 
 
 def cascade_verdict(
-    series: pd.DataFrame,
+    series: Mapping[str, Sequence[float]],
     events: EventLog,
     params: VerdictParams,
     *,
@@ -86,7 +86,8 @@ def cascade_verdict(
     """Judge a run from its series and event log.
 
     Args:
-        series: The model-level series (``bubblesim.metrics`` reporters).
+        series: The model-level series by name (``bubblesim.metrics`` reporters), one value
+            per collected week: the collector's lists or a DataFrame's columns.
         events: The event log.
         params: The verdict definition.
         leveraged_miner_mw: Power of miners with debt at week 0, MW.
@@ -96,14 +97,15 @@ def cascade_verdict(
         The verdict.
     """
     miner = window_share(
-        series["leveraged_miner_mw_defaulted"].to_numpy(),
+        np.asarray(series["leveraged_miner_mw_defaulted"], dtype=float),
         leveraged_miner_mw,
         params.verdict_window_weeks,
     )
-    losses = float(series["lender_losses_usd"].iloc[-1]) if len(series) else 0.0
+    losses_path = np.asarray(series["lender_losses_usd"], dtype=float)
+    losses = float(losses_path[-1]) if losses_path.size else 0.0
     loss_share = losses / initial_lender_capital_usd if initial_lender_capital_usd > 0 else 0.0
-    contraction = max_drawdown(series["credit_supply_usd"].to_numpy())
-    gpu = max_drawdown(series["gpu_resale_usd_per_mw"].to_numpy())
+    contraction = max_drawdown(series["credit_supply_usd"])
+    gpu = max_drawdown(series["gpu_resale_usd_per_mw"])
     criteria = {
         "miner_defaults": miner >= params.verdict_miner_capacity_share,
         "lender_losses": loss_share >= params.verdict_lender_loss_share,

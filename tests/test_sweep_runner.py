@@ -267,3 +267,33 @@ def test_compaction_keeps_one_dataset_and_resume_counts_compacted_runs(tmp_path)
     (out / "runs" / "p000000-s0.parquet").write_bytes(b"stale")
     assert compact(out)["runs"] == 0
     assert not (out / "runs" / "p000000-s0.parquet").exists()
+
+
+def test_a_task_writes_its_finished_runs_as_one_batch_file_that_resume_and_compact_read(
+    tmp_path,
+):
+    from bubblesim.sweep.compact import compact
+
+    exp = write_experiment(tmp_path, depths="[0.0, -1.0, 0.2]", seeds=2)
+    exp.write_text(exp.read_text() + '[outcomes]\nseries = ["level"]\nseries_period = 10\n')
+    out = tmp_path / "out"
+    first = run_sweep(exp, out, workers=1, chunk_size=4, progress=False)
+    assert (first.completed, first.failed) == (8, 4)  # depth -1.0 raises in the toy runner
+    files = run_ids(out)
+    assert files == ["batch-p000000-s0.parquet", "batch-p000004-s0.parquet"]
+    frame = load_results(out)
+    assert len(frame) == 8
+    assert frame["run_id"].is_unique
+    assert set(frame["depth"]) == {0.0, 0.2}
+    assert len(load_series(out)) == 8 * 3
+    assert len(load_failures(out)) == 4
+    again = run_sweep(exp, out, workers=1, chunk_size=4, progress=False)
+    assert (again.skipped, again.completed, again.failed) == (8, 0, 4)
+    assert compact(out) == {"runs": 8, "series": 8}
+    assert run_ids(out) == ["chunk-000000.parquet"]
+    pd.testing.assert_frame_equal(load_results(out), frame)
+    # an interrupted compaction leaves a batch file whose runs are all in a chunk: removed
+    stale = out / "runs" / "batch-p000000-s0.parquet"
+    frame.head(3).to_parquet(stale)
+    assert compact(out)["runs"] == 0
+    assert not stale.exists()

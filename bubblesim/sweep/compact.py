@@ -1,7 +1,8 @@
 """Compaction: merge per-run Parquet files into chunk files once a sweep (or part) is done.
 
-Per-run files make every result durable the moment it exists, but 10^5 small files are slow to
-list and to query. ``compact`` merges the per-run files of ``runs/`` (and ``series/``) into one
+Per-task files make every result durable the moment it exists, but 10^4 small files are slow to
+list and to query. ``compact`` merges the per-run and per-task (batch) files of ``runs/`` (and
+``series/``) into one
 ``chunk-NNNNNN.parquet`` each, with the same columns, so ``runs/*.parquet`` stays one dataset
 for pandas and DuckDB and resume still finds every finished run. It can run at any time, also
 between invocations of an unfinished sweep; later runs add new per-run files and a later
@@ -16,7 +17,15 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bubblesim.sweep.storage import CHUNK_PREFIX, RUNS, SERIES, chunk_files, read_manifest
+from bubblesim.sweep.storage import (
+    CHUNK_PREFIX,
+    RUNS,
+    SERIES,
+    chunk_files,
+    file_run_ids,
+    is_single_run_file,
+    read_manifest,
+)
 
 
 def compact(out: str | Path) -> dict[str, int]:
@@ -45,18 +54,19 @@ def _compact_folder(folder: Path) -> int:
     chunks = chunk_files(folder)
     in_chunks: set[str] = set()
     for chunk in chunks:
-        in_chunks.update(pq.read_table(chunk, columns=["run_id"]).column("run_id").to_pylist())
-    singles = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(CHUNK_PREFIX))
-    for stale in [p for p in singles if p.stem in in_chunks]:
+        in_chunks.update(file_run_ids(chunk))
+    loose = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(CHUNK_PREFIX))
+    held = {p: [p.stem] if is_single_run_file(p) else file_run_ids(p) for p in loose}
+    for stale in [p for p, ids in held.items() if set(ids) <= in_chunks]:
         stale.unlink()
-    singles = [p for p in singles if p.stem not in in_chunks]
-    if not singles:
+        del held[stale]
+    if not held:
         return 0
-    table = pa.concat_tables([pq.read_table(p) for p in singles], promote_options="permissive")
+    table = pa.concat_tables([pq.read_table(p) for p in held], promote_options="permissive")
     target = folder / f"{CHUNK_PREFIX}{len(chunks):06d}.parquet"
     tmp = target.with_name(target.name + ".tmp")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, target)
-    for single in singles:
-        single.unlink()
-    return len(singles)
+    for path in held:
+        path.unlink()
+    return len({run for ids in held.values() for run in ids})

@@ -251,16 +251,23 @@ class _Tally:
         self.completed = self.failed = 0
 
     def record(self, outcome: RunOutcome, attempts: int = 1) -> None:
-        if outcome.ok:
-            try:
-                storage.write_run(self.out, outcome)
-                self.completed += 1
-            except ValueError as exc:
+        """Store one outcome."""
+        self.record_task([outcome], [attempts])
+
+    def record_task(self, outcomes: list[RunOutcome], attempts: list[int]) -> None:
+        """Store the outcomes of one task: its finished runs in one file, each failure alone."""
+        finished = [o for o in outcomes if o.ok]
+        try:
+            storage.write_runs(self.out, finished)
+            self.completed += len(finished)
+        except ValueError as exc:
+            for outcome in finished:
                 outcome.error, outcome.traceback = f"ValueError: {exc}", None
-        if not outcome.ok:
-            storage.write_failure(self.out, outcome, attempts)
-            self.failed += 1
-        self.bar.update(1)
+        for outcome, tries in zip(outcomes, attempts, strict=True):
+            if not outcome.ok:
+                storage.write_failure(self.out, outcome, tries)
+                self.failed += 1
+        self.bar.update(len(outcomes))
         remaining = self.todo - self.completed - self.failed
         self.bar.set_postfix(failed=self.failed, remaining=remaining, refresh=False)
 
@@ -333,8 +340,7 @@ def _collect(
     except Exception as exc:
         _on_executor_error(task, exc, chunks, tally)
         return False
-    for outcome in outcomes:
-        tally.record(outcome, deaths.get(outcome.spec.run_id, 0) + 1)
+    tally.record_task(outcomes, [deaths.get(o.spec.run_id, 0) + 1 for o in outcomes])
     return False
 
 

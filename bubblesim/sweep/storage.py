@@ -4,14 +4,19 @@ Layout of an output folder::
 
     manifest.json            experiment (path, text, digest), package version, times, design
     design.parquet           the design points (index ``point``, one column per parameter)
-    runs/<run_id>.parquet    one row: run_id, point, seed, parameters, scalar outcomes (zstd)
+    runs/batch-<run_id>.parquet  the finished runs of one task (a chunk of runs sent to a
+                             worker), one row each: run_id, point, seed, parameters, scalar
+                             outcomes (zstd); named after the task's first finished run
+    runs/<run_id>.parquet    the same for a task of one run
     runs/chunk-NNNNNN.parquet  many runs, after ``bubblesim sweep compact`` (same columns)
-    series/<run_id>.parquet  optional time series of the run (week, run_id, point, seed, ...)
+    series/...               optional time series (week, run_id, point, seed, ...), same naming
     failures/<run_id>.json   parameters, seed, error, traceback of a failed run
 
 Every file is written to a ``.tmp`` name and moved into place with ``os.replace``, so a killed
-sweep never leaves a half-written result. ``runs/*.parquet`` is one dataset for pandas
-(:func:`load_results`) or DuckDB (``SELECT ... FROM 'DIR/runs/*.parquet'``).
+sweep never leaves a half-written result. A task's runs are written together when the task
+returns, which is also when they first exist outside the worker, so batching loses nothing on
+a crash and costs one file write per task instead of one per run. ``runs/*.parquet`` is one
+dataset for pandas (:func:`load_results`) or DuckDB (``SELECT ... FROM 'DIR/runs/*.parquet'``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,6 +44,7 @@ SERIES = "series"
 FAILURES = "failures"
 FORMAT_VERSION = 1
 CHUNK_PREFIX = "chunk-"  # compacted files; run ids start with "p"
+BATCH_PREFIX = "batch-"  # one task's runs, as they arrive
 
 
 class OutputFolderError(ValueError):
@@ -162,9 +169,10 @@ def manifest_experiment(manifest: dict[str, Any]) -> Experiment:
 
 def finished_ids(out: Path) -> set[str]:
     """Ids of the finished runs: per-run result files and the runs in chunk files."""
-    ids = {i for i in _ids(out / RUNS, ".parquet") if not i.startswith(CHUNK_PREFIX)}
-    for chunk in chunk_files(out / RUNS):
-        ids.update(pq.read_table(chunk, columns=["run_id"]).column("run_id").to_pylist())
+    folder = out / RUNS
+    ids = {i for i in _ids(folder, ".parquet") if not i.startswith((CHUNK_PREFIX, BATCH_PREFIX))}
+    for multi in [*chunk_files(folder), *batch_files(folder)]:
+        ids.update(file_run_ids(multi))
     return ids
 
 
@@ -173,29 +181,73 @@ def chunk_files(folder: Path) -> list[Path]:
     return sorted(folder.glob(f"{CHUNK_PREFIX}*.parquet"))
 
 
+def batch_files(folder: Path) -> list[Path]:
+    """The batch files (one task's runs each) of a ``runs`` or ``series`` folder, in order."""
+    return sorted(folder.glob(f"{BATCH_PREFIX}*.parquet"))
+
+
+def is_single_run_file(path: Path) -> bool:
+    """True for a ``<run_id>.parquet`` file (neither a chunk nor a batch)."""
+    return path.suffix == ".parquet" and not path.name.startswith((CHUNK_PREFIX, BATCH_PREFIX))
+
+
+def file_run_ids(path: Path) -> list[str]:
+    """The run ids held by a result or series file (read from its ``run_id`` column)."""
+    return pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist()
+
+
 def failed_ids(out: Path) -> set[str]:
     """Ids of the runs with a failure record (and no result)."""
     return _ids(out / FAILURES, ".json") - finished_ids(out)
 
 
 def write_run(out: Path, outcome: RunOutcome) -> None:
-    """Write a finished run atomically (and its series, if any); clear an old failure record.
+    """Write one finished run atomically (and its series, if any); clear an old failure record.
 
     Raises:
         ValueError: If a scalar outcome has the same name as a parameter.
     """
-    spec = outcome.spec
-    clash = set(spec.params) & set(outcome.scalars or {})
-    if clash:
-        raise ValueError(f"outcome names {sorted(clash)} clash with parameter names")
-    row: dict[str, Any] = {"run_id": [spec.run_id], "point": [spec.point], "seed": [spec.seed]}
-    row |= {k: [v] for k, v in spec.params.items()}
-    row |= {k: [float(v)] for k, v in (outcome.scalars or {}).items()}
-    if outcome.series is not None:
-        series = outcome.series.assign(run_id=spec.run_id, point=spec.point, seed=spec.seed)
-        _write_table(pa.Table.from_pandas(series, preserve_index=False), _series_path(out, spec))
-    _write_table(pa.table(row), out / RUNS / f"{spec.run_id}.parquet")
-    (out / FAILURES / f"{spec.run_id}.json").unlink(missing_ok=True)
+    write_runs(out, [outcome])
+
+
+def write_runs(out: Path, outcomes: Sequence[RunOutcome]) -> None:
+    """Write the finished runs of one task as one atomic file (and their series as another).
+
+    A single run goes to ``runs/<run_id>.parquet``, several to ``runs/batch-<first id>.parquet``;
+    old failure records of these runs are removed once their results are in place.
+
+    Raises:
+        ValueError: If a scalar outcome has the same name as a parameter (nothing is written).
+    """
+    if not outcomes:
+        return
+    columns: dict[str, list[Any]] = {"run_id": [], "point": [], "seed": []}
+    series_frames = []
+    for outcome in outcomes:
+        spec, scalars = outcome.spec, outcome.scalars or {}
+        clash = set(spec.params) & set(scalars)
+        if clash:
+            raise ValueError(f"outcome names {sorted(clash)} clash with parameter names")
+        row = {"run_id": spec.run_id, "point": spec.point, "seed": spec.seed}
+        row |= spec.params
+        row |= {k: float(v) for k, v in scalars.items()}
+        for name in row:
+            if name not in columns:  # a column the earlier rows lack: null there
+                columns[name] = [None] * len(columns["run_id"])
+        for name, values in columns.items():
+            values.append(row.get(name))
+        if outcome.series is not None:
+            series_frames.append(
+                outcome.series.assign(run_id=spec.run_id, point=spec.point, seed=spec.seed)
+            )
+    first = outcomes[0].spec.run_id
+    name = f"{first}.parquet" if len(outcomes) == 1 else f"{BATCH_PREFIX}{first}.parquet"
+    if series_frames:
+        series = pd.concat(series_frames, ignore_index=True)
+        _write_table(pa.Table.from_pandas(series, preserve_index=False), out / SERIES / name)
+    _write_table(pa.table(columns), out / RUNS / name)
+    for outcome in outcomes:
+        (out / FAILURES / f"{outcome.spec.run_id}.json").unlink(missing_ok=True)
 
 
 def write_failure(out: Path, outcome: RunOutcome, attempts: int = 1) -> None:
@@ -256,10 +308,6 @@ def load_failures(out: str | Path) -> list[dict[str, Any]]:
         json.loads((out / FAILURES / f"{rid}.json").read_text(encoding="utf-8"))
         for rid in sorted(failed_ids(out))
     ]
-
-
-def _series_path(out: Path, spec: Any) -> Path:
-    return out / SERIES / f"{spec.run_id}.parquet"
 
 
 def _ids(folder: Path, suffix: str) -> set[str]:
