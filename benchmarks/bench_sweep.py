@@ -1,15 +1,22 @@
 """Throughput and peak memory: ``bubblesim sweep`` against ``mesa.batch_run``, side by side.
 
-Both run the identical set of short runs of the real model (a grid of slowdown depth × miner
-leverage × seeds, ``--steps`` weeks each) on the same number of worker processes. Each tool runs
-in a fresh child process; a sampler thread in this process sums the resident memory (RSS) of the
-child and all its descendants every 20 ms, so "peak memory" is the whole tree's peak. Memory is
-measured at two sizes to show whether it grows with the number of runs.
+Every tool runs the identical set of short runs of the real model (a grid of slowdown depth ×
+miner leverage × seeds, ``--steps`` weeks each). Each tool runs in a fresh child process; a
+sampler thread in this process sums the memory of the child and all its descendants every
+20 ms, so "peak memory" is the whole tree's peak. The tools:
+
+* ``sweep``: ``bubblesim.sweep.run_sweep`` with ``--workers`` local processes, storing every
+  run as the CLI does;
+* ``batch_run``: ``mesa.batch_run(..., number_processes=--workers, data_collection_period=-1)``;
+* ``batch_run_1``: ``mesa.batch_run`` with its default ``number_processes=1``;
+* ``bare``: a plain ``ProcessPoolExecutor.map`` of ``run_simulation`` over the runs with
+  ``--workers`` processes, keeping the scalars in memory and storing nothing: the ceiling that
+  any runner on these workers can reach, since it does nothing but run the model.
 
 Usage::
 
-    python -m benchmarks.bench_sweep                    # 200 and 800 runs, 52 weeks, 2 workers
-    python -m benchmarks.bench_sweep --sizes 200 --steps 104 --workers 2
+    python -m benchmarks.bench_sweep                          # 200 and 800 runs of 52 weeks
+    python -m benchmarks.bench_sweep --sizes 400 --steps 1,13,52 --tools sweep,batch_run,bare
 
 Prints a table and writes the numbers as JSON (``--json``). Numbers, not pass/fail.
 """
@@ -29,6 +36,7 @@ from pathlib import Path
 
 DEPTHS = [0.0, 0.25, 0.5, 0.75, 1.0]
 LEVERAGE = [0.5, 1.0, 1.5, 2.0]
+TOOLS = ("sweep", "batch_run", "batch_run_1", "bare")
 
 
 def seeds_for(runs: int) -> list[int]:
@@ -76,6 +84,30 @@ def child_batch_run(runs: int, steps: int, workers: int) -> dict:
     )
     elapsed = time.perf_counter() - start
     return {"runs": len(rows), "failed": 0, "elapsed_s": elapsed}
+
+
+def _bare_run(args: tuple[float, float, int, int]) -> float:
+    from bubblesim.simulate import run_simulation
+
+    depth, leverage, seed, steps = args
+    overrides = {"demand_slowdown_depth": depth, "population_miner_leverage_scale": leverage}
+    return run_simulation(overrides=overrides, seed=seed, steps=steps).scalars["cascade"]
+
+
+def child_bare(runs: int, steps: int, workers: int) -> dict:
+    """Run the same grid as a plain process-pool map of ``run_simulation`` (nothing stored)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import bubblesim.simulate  # noqa: F401  (imported before the fork, like the sweep's workers)
+
+    grid = [(d, v, s, steps) for d in DEPTHS for v in LEVERAGE for s in seeds_for(runs)]
+    start = time.perf_counter()
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        out = list(pool.map(_bare_run, grid, chunksize=16))
+    elapsed = time.perf_counter() - start
+    return {"runs": len(out), "failed": 0, "elapsed_s": elapsed}
 
 
 def tree_sample(pid: int, cpu: dict[int, float]) -> tuple[int, int]:
@@ -180,60 +212,79 @@ def measure(tool: str, runs: int, steps: int, workers: int) -> dict:
     return result
 
 
-def summarise(results: list[dict], runs: int) -> str:
-    """Medians per tool and the sweep / batch_run ratios at one size."""
+def summarise(results: list[dict], runs: int, steps: int) -> str:
+    """Medians per tool and each tool's throughput relative to batch_run, at one size."""
 
     def med(tool: str, key: str) -> float:
         return statistics.median(r[key] for r in results if r["tool"] == tool)
 
-    ratio = med("sweep", "runs_per_s") / med("batch_run", "runs_per_s")
-    ratio_call = med("sweep", "runs_per_s_call") / med("batch_run", "runs_per_s_call")
-    parts = [
-        f"{tool} {med(tool, 'runs_per_s'):.1f} runs/s, "
-        f"{1000 * med(tool, 'cpu_s') / runs:.0f} CPU ms/run, "
-        f"peak RSS {med(tool, 'peak_rss_mib'):.0f} MiB / PSS {med(tool, 'peak_pss_mib'):.0f} MiB"
-        for tool in ("sweep", "batch_run")
-    ]
-    return (
-        f"  {runs} runs, medians: " + "; ".join(parts) + f"\n  throughput ratio sweep / "
-        f"batch_run {ratio:.2f}x (call only {ratio_call:.2f}x)"
-    )
+    tools = [t for t in TOOLS if any(r["tool"] == t for r in results)]
+    lines = [f"  {runs} runs of {steps} weeks, medians:"]
+    for tool in tools:
+        line = (
+            f"    {tool:<11} {med(tool, 'runs_per_s'):7.1f} runs/s, "
+            f"{1000 * med(tool, 'cpu_s') / runs:5.0f} CPU ms/run, "
+            f"peak RSS {med(tool, 'peak_rss_mib'):4.0f} MiB / "
+            f"PSS {med(tool, 'peak_pss_mib'):4.0f} MiB"
+        )
+        if "batch_run" in tools and tool != "batch_run":
+            ratio = med(tool, "runs_per_s") / med("batch_run", "runs_per_s")
+            line += f"; {ratio:.2f}x batch_run"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the comparison (or, with ``--child``, one side of it)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="200,800", help="run counts, comma-separated")
-    parser.add_argument("--steps", type=int, default=52, help="weeks per run")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes for both tools")
-    parser.add_argument("--repeat", type=int, default=1, help="repetitions (tools alternate)")
+    parser.add_argument("--steps", default="52", help="weeks per run, comma-separated")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes for the tools")
+    parser.add_argument("--repeat", type=int, default=1, help="repetitions (tool order rotates)")
+    parser.add_argument(
+        "--tools", default="sweep,batch_run", help=f"comma-separated, from {', '.join(TOOLS)}"
+    )
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--child", choices=["sweep", "batch_run"], help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=TOOLS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
+    steps_list = [int(s) for s in args.steps.split(",")]
+    tools = [t.strip() for t in args.tools.split(",")]
+    unknown = sorted(set(tools) - set(TOOLS))
+    if unknown:
+        parser.error(f"unknown tools {unknown}; choose from {', '.join(TOOLS)}")
     if args.child:
+        runs, steps = sizes[0], steps_list[0]
         if args.child == "sweep":
             with tempfile.TemporaryDirectory() as tmp:
-                result = child_sweep(sizes[0], args.steps, args.workers, Path(tmp))
+                result = child_sweep(runs, steps, args.workers, Path(tmp))
+        elif args.child == "batch_run":
+            result = child_batch_run(runs, steps, args.workers)
+        elif args.child == "batch_run_1":
+            result = child_batch_run(runs, steps, 1)
         else:
-            result = child_batch_run(sizes[0], args.steps, args.workers)
+            result = child_bare(runs, steps, args.workers)
         print(json.dumps(result))
         return 0
     results = []
-    header = f"{'tool':<10} {'runs':>5} {'process s':>9} {'runs/s':>7} {'call s':>7}"
+    header = f"{'tool':<11} {'runs':>5} {'weeks':>5} {'process s':>9} {'runs/s':>7} {'call s':>7}"
     print(f"{header} {'CPU ms/run':>10} {'RSS MiB':>8} {'PSS MiB':>8}")
-    for runs in sizes:
-        for rep in range(args.repeat):
-            tools = ("sweep", "batch_run") if rep % 2 == 0 else ("batch_run", "sweep")
-            for tool in tools:
-                r = measure(tool, runs, args.steps, args.workers)
-                results.append(r | {"size": runs})
-                print(
-                    f"{tool:<10} {r['runs']:>5} {r['process_s']:>9.2f} {r['runs_per_s']:>7.1f} "
-                    f"{r['elapsed_s']:>7.2f} {1000 * r['cpu_s'] / r['runs']:>10.0f} "
-                    f"{r['peak_rss_mib']:>8.0f} {r['peak_pss_mib']:>8.0f}"
-                )
-        print(summarise([r for r in results if r["size"] == runs], runs))
+    for steps in steps_list:
+        for runs in sizes:
+            for rep in range(args.repeat):
+                order = tools[rep % len(tools) :] + tools[: rep % len(tools)]
+                for tool in order:
+                    r = measure(tool, runs, steps, args.workers)
+                    results.append(r | {"size": runs, "steps": steps})
+                    print(
+                        f"{tool:<11} {r['runs']:>5} {steps:>5} {r['process_s']:>9.2f} "
+                        f"{r['runs_per_s']:>7.1f} {r['elapsed_s']:>7.2f} "
+                        f"{1000 * r['cpu_s'] / r['runs']:>10.0f} "
+                        f"{r['peak_rss_mib']:>8.0f} {r['peak_pss_mib']:>8.0f}",
+                        flush=True,
+                    )
+            here = [r for r in results if r["size"] == runs and r["steps"] == steps]
+            print(summarise(here, runs, steps), flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0

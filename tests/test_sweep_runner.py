@@ -297,3 +297,27 @@ def test_a_task_writes_its_finished_runs_as_one_batch_file_that_resume_and_compa
     frame.head(3).to_parquet(stale)
     assert compact(out)["runs"] == 0
     assert not stale.exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork-first pools are Linux-only")
+def test_a_script_without_a_main_guard_runs_its_sweep_on_workers_forked_from_it(tmp_path):
+    exp = write_experiment(tmp_path, runner="parent_runner", seeds=2)
+    exp.write_text(exp.read_text() + '[outcomes]\nscalars = ["cascade", "worker_parent_pid"]\n')
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        textwrap.dedent(f"""\
+            import os
+            from bubblesim.sweep import load_results, run_sweep
+
+            summary = run_sweep({str(exp)!r}, {str(tmp_path / "out")!r}, workers=2, chunk_size=3,
+                                progress=False)
+            parents = set(load_results({str(tmp_path / "out")!r})["worker_parent_pid"])
+            print(summary.completed, summary.failed, parents == {{float(os.getpid())}})
+            """)
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the runner lives in tests/
+    done = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["12", "0", "True"]  # every worker is a child of the script

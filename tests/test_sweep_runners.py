@@ -73,3 +73,9 @@ def flaky_runner(*, scenario="baseline", overrides=None, seed=0, steps=None):
             marker.touch()
             raise RuntimeError("transient failure")
     return toy_runner(scenario=scenario, overrides=overrides, seed=seed, steps=steps)
+
+
+def parent_runner(*, scenario="baseline", overrides=None, seed=0, steps=None):
+    """Like :func:`toy_runner`, with the id of the process that started the worker as a scalar."""
+    result = toy_runner(scenario=scenario, overrides=overrides, seed=seed, steps=steps)
+    return ToyResult({**result.scalars, "worker_parent_pid": float(os.getppid())}, result.series)

@@ -1,17 +1,23 @@
 """Executors for the sweep driver: in-process, a self-healing local process pool, Dask.
 
 :func:`open_executor` yields an executor and a ``rebuild`` function that returns a working
-executor after a local pool broke (a worker died). The local pool forks its workers from a
-fork server that has already imported the worker and runner modules, so a worker (or a
-replacement after a death) starts without re-importing the model.
+executor after a local pool broke (a worker died). On Linux the local pool's first workers are
+forked from the driver itself once it has imported the worker and runner modules, before the
+driver starts any thread of its own: they start at once, share the imported code with the
+driver (copy-on-write), and never re-import ``__main__`` (so a script without an
+``if __name__ == "__main__":`` guard still works). Replacements after a worker death, and every
+worker on other systems, come from a fork server that imports those modules once.
+
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import ProcessPoolExecutor
@@ -54,30 +60,47 @@ def open_executor(
 
 
 class _LocalPool:
-    """A forkserver process pool that can be replaced after a worker death.
+    """A process pool that can be replaced after a worker death.
 
-    The fork server imports the worker and runner modules once; every worker (and every
-    replacement) is forked from it ready to run, without re-importing the model.
+    The first pool forks from this process where that is safe (Linux, before the driver's own
+    threads start); a rebuilt pool, or any pool elsewhere, uses a fork server that preloads the
+    worker and runner modules, so no worker re-imports the model.
     """
 
     def __init__(self, workers: int, runner_module: str) -> None:
         self.workers = workers
-        if (
-            _main_is_unimportable()
-        ):  # e.g. a script piped to python: the fork server can't reload it
-            self.context = multiprocessing.get_context("fork")
+        self.preload = ["bubblesim.sweep.worker", runner_module]
+        if _fork_first():
+            for module in self.preload:
+                with contextlib.suppress(ImportError):  # a bad runner is reported per run
+                    importlib.import_module(module)
+            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            _start_workers(self.pool)
         else:
-            self.context = multiprocessing.get_context("forkserver")
-            self.context.set_forkserver_preload(["bubblesim.sweep.worker", runner_module])
-        self.pool = self._new()
+            self.pool = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=self.context)
+        if _main_is_unimportable():  # e.g. a script piped to python: a fork server can't reload it
+            context = multiprocessing.get_context("fork")
+        else:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(self.preload)
+        return ProcessPoolExecutor(self.workers, mp_context=context)
 
     def rebuild(self) -> ProcessPoolExecutor:
         self.pool.shutdown(wait=False, cancel_futures=True)
         self.pool = self._new()
         return self.pool
+
+
+def _fork_first() -> bool:
+    """True where the first workers may be forked from the driver: Linux, one thread running."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def _start_workers(pool: ProcessPoolExecutor) -> None:
+    """Make a fork-context pool fork all its workers now (it does so at the first submit)."""
+    pool.submit(int).result()
 
 
 def _main_is_unimportable() -> bool:

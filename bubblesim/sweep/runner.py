@@ -3,9 +3,10 @@
 The driver is written against :class:`concurrent.futures.Executor`, so the same loop drives
 
 * ``workers=1``: runs in this process, no pool (for debugging);
-* the default local pool: a ``ProcessPoolExecutor`` (forkserver) that is rebuilt when a worker
-  dies (``BrokenProcessPool``); the runs that were in flight are retried one at a time, so the
-  run that kills its worker is identified and recorded as failed after ``max_attempts`` deaths;
+* the default local pool: a ``ProcessPoolExecutor`` (see :mod:`bubblesim.sweep.executors`)
+  that is rebuilt when a worker dies (``BrokenProcessPool``); the runs that were in flight are
+  retried one at a time, so the run that kills its worker is identified and recorded as failed
+  after ``max_attempts`` deaths;
 * Dask: ``Client(address).get_executor()`` (``scheduler=``), or a ``LocalCluster``
   (``executor="dask"``), or any executor object passed in.
 
@@ -126,15 +127,16 @@ def run_sweep(
     inline = executor == "process" and not scheduler and workers == 1
     size = chunk_size or (1 if inline else _auto_chunk(len(todo), workers))
     chunks = TaskQueue(_chunks(experiment, design, todo, size))
-    bar = tqdm(
-        total=len(plan), initial=skipped, disable=not progress, unit="run", desc=experiment.name
-    )
-    tally = _Tally(out, bar, len(todo), max_attempts)
-    try:
-        with open_executor(executor, scheduler, workers, experiment.runner) as (pool, rebuild):
+    # the pool first: its workers may fork from this process before the bar's thread starts
+    with open_executor(executor, scheduler, workers, experiment.runner) as (pool, rebuild):
+        bar = tqdm(
+            total=len(plan), initial=skipped, disable=not progress, unit="run", desc=experiment.name
+        )
+        tally = _Tally(out, bar, len(todo), max_attempts)
+        try:
             _drive(pool, rebuild, chunks, tally, in_flight=2 * workers)
-    finally:
-        bar.close()
+        finally:
+            bar.close()
     return SweepSummary(
         out, len(plan), skipped, tally.completed, tally.failed, time.perf_counter() - start
     )
