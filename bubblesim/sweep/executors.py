@@ -13,6 +13,7 @@ worker on other systems, come from a fork server that imports those modules once
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import multiprocessing
 import os
@@ -74,8 +75,10 @@ class _LocalPool:
             for module in self.preload:
                 with contextlib.suppress(ImportError):  # a bad runner is reported per run
                     importlib.import_module(module)
+            gc.freeze()  # the driver's objects: not scanned by the workers' collector, not copied
             self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
             _start_workers(self.pool)
+            gc.unfreeze()
         else:
             self.pool = self._new()
 
