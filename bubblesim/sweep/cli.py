@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         usage=SWEEP_USAGE,
         help="run or resume a parameter sweep; 'sweep status DIR' reports completeness",
         description="Run (or resume) the sweep an experiment file declares; 'sweep status DIR' "
-        "reports how complete a sweep folder is; 'sweep compact DIR' merges its per-run files "
+        "reports how complete a sweep folder is; 'sweep compact DIR' merges its per-task files "
         "into chunk files.",
     )
     sweep.add_argument("experiment", help="the experiment TOML file, or 'status' / 'compact'")

@@ -5,7 +5,7 @@ list and to query. ``compact`` merges the per-run and per-task (batch) files of 
 ``series/``) into one
 ``chunk-NNNNNN.parquet`` each, with the same columns, so ``runs/*.parquet`` stays one dataset
 for pandas and DuckDB and resume still finds every finished run. It can run at any time, also
-between invocations of an unfinished sweep; later runs add new per-run files and a later
+between invocations of an unfinished sweep; later runs add new per-task files and a later
 compaction adds another chunk.
 """
 
@@ -29,9 +29,9 @@ from bubblesim.sweep.storage import (
 
 
 def compact(out: str | Path) -> dict[str, int]:
-    """Merge the per-run files of a sweep folder into chunk files.
+    """Merge the per-run and per-task files of a sweep folder into chunk files.
 
-    The chunk is written atomically before the per-run files are removed; per-run files whose
+    The chunk is written atomically before those files are removed; files whose
     runs are already in a chunk (left by an interrupted compaction) are removed first.
 
     Args:
