@@ -55,7 +55,7 @@ class CascadeVerdict:
         return {k: float(v) for k, v in asdict(self).items() if k != "criteria"}
 
 
-def max_drawdown(values: np.ndarray) -> float:
+def max_drawdown(values: Sequence[float]) -> float:
     """Largest fall below the running peak, ``max_t (1 − x_t / max_{s≤t} x_s)``, in [0, 1]."""
     x = np.asarray(values, dtype=float)
     if x.size == 0:
@@ -66,7 +66,7 @@ def max_drawdown(values: np.ndarray) -> float:
     return float(max(0.0, dd.max()))
 
 
-def window_share(cumulative: np.ndarray, total: float, window: int) -> float:
+def window_share(cumulative: Sequence[float], total: float, window: int) -> float:
     """Largest increase of a cumulative series over ``window`` steps, as a share of ``total``."""
     c = np.asarray(cumulative, dtype=float)
     if total <= 0 or c.size == 0:
@@ -97,7 +97,7 @@ def cascade_verdict(
         The verdict.
     """
     miner = window_share(
-        np.asarray(series["leveraged_miner_mw_defaulted"], dtype=float),
+        series["leveraged_miner_mw_defaulted"],
         leveraged_miner_mw,
         params.verdict_window_weeks,
     )

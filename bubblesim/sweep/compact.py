@@ -1,12 +1,11 @@
-"""Compaction: merge per-run Parquet files into chunk files once a sweep (or part) is done.
+"""Compaction: merge a sweep's per-run and per-task Parquet files into chunk files.
 
 Per-task files make every result durable the moment it exists, but 10^4 small files are slow to
 list and to query. ``compact`` merges the per-run and per-task (batch) files of ``runs/`` (and
-``series/``) into one
-``chunk-NNNNNN.parquet`` each, with the same columns, so ``runs/*.parquet`` stays one dataset
-for pandas and DuckDB and resume still finds every finished run. It can run at any time, also
-between invocations of an unfinished sweep; later runs add new per-task files and a later
-compaction adds another chunk.
+``series/``) into one ``chunk-NNNNNN.parquet`` each, with the same columns, so
+``runs/*.parquet`` stays one dataset for pandas and DuckDB and resume still finds every
+finished run. It can run at any time, also between invocations of an unfinished sweep; later
+runs add new per-task files and a later compaction adds another chunk.
 """
 
 from __future__ import annotations
@@ -22,8 +21,7 @@ from bubblesim.sweep.storage import (
     RUNS,
     SERIES,
     chunk_files,
-    file_run_ids,
-    is_single_run_file,
+    held_run_ids,
     read_manifest,
 )
 
@@ -54,9 +52,9 @@ def _compact_folder(folder: Path) -> int:
     chunks = chunk_files(folder)
     in_chunks: set[str] = set()
     for chunk in chunks:
-        in_chunks.update(file_run_ids(chunk))
+        in_chunks.update(held_run_ids(chunk))
     loose = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(CHUNK_PREFIX))
-    held = {p: [p.stem] if is_single_run_file(p) else file_run_ids(p) for p in loose}
+    held = {p: held_run_ids(p) for p in loose}
     for stale in [p for p, ids in held.items() if set(ids) <= in_chunks]:
         stale.unlink()
         del held[stale]

@@ -7,7 +7,6 @@ driver starts any thread of its own: they start at once, share the imported code
 driver (copy-on-write), and never re-import ``__main__`` (so a script without an
 ``if __name__ == "__main__":`` guard still works). Replacements after a worker death, and every
 worker on other systems, come from a fork server that imports those modules once.
-
 """
 
 from __future__ import annotations

@@ -168,12 +168,11 @@ def manifest_experiment(manifest: dict[str, Any]) -> Experiment:
 
 
 def finished_ids(out: Path) -> set[str]:
-    """Ids of the finished runs: per-run result files and the runs in chunk files."""
+    """Ids of the finished runs: those of every result file (per run, per task or chunk)."""
     folder = out / RUNS
-    ids = {i for i in _ids(folder, ".parquet") if not i.startswith((CHUNK_PREFIX, BATCH_PREFIX))}
-    for multi in [*chunk_files(folder), *batch_files(folder)]:
-        ids.update(file_run_ids(multi))
-    return ids
+    if not folder.is_dir():
+        return set()
+    return {run for path in folder.glob("*.parquet") for run in held_run_ids(path)}
 
 
 def chunk_files(folder: Path) -> list[Path]:
@@ -181,33 +180,20 @@ def chunk_files(folder: Path) -> list[Path]:
     return sorted(folder.glob(f"{CHUNK_PREFIX}*.parquet"))
 
 
-def batch_files(folder: Path) -> list[Path]:
-    """The batch files (one task's runs each) of a ``runs`` or ``series`` folder, in order."""
-    return sorted(folder.glob(f"{BATCH_PREFIX}*.parquet"))
+def held_run_ids(path: Path) -> list[str]:
+    """The run ids a result or series file holds.
 
-
-def is_single_run_file(path: Path) -> bool:
-    """True for a ``<run_id>.parquet`` file (neither a chunk nor a batch)."""
-    return path.suffix == ".parquet" and not path.name.startswith((CHUNK_PREFIX, BATCH_PREFIX))
-
-
-def file_run_ids(path: Path) -> list[str]:
-    """The run ids held by a result or series file (read from its ``run_id`` column)."""
+    A ``<run_id>.parquet`` file holds the run its name gives; a batch or chunk file, the runs
+    of its ``run_id`` column.
+    """
+    if not path.name.startswith((CHUNK_PREFIX, BATCH_PREFIX)):
+        return [path.stem]
     return pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist()
 
 
 def failed_ids(out: Path) -> set[str]:
     """Ids of the runs with a failure record (and no result)."""
     return _ids(out / FAILURES, ".json") - finished_ids(out)
-
-
-def write_run(out: Path, outcome: RunOutcome) -> None:
-    """Write one finished run atomically (and its series, if any); clear an old failure record.
-
-    Raises:
-        ValueError: If a scalar outcome has the same name as a parameter.
-    """
-    write_runs(out, [outcome])
 
 
 def write_runs(out: Path, outcomes: Sequence[RunOutcome]) -> None:
