@@ -42,7 +42,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
 
 # -- run -------------------------------------------------------------------------------------------
 def _run(args: argparse.Namespace) -> int:
-    from bubblesim.plots import save_overview
+    from bubblesim.reporting.plots import save_overview
     from bubblesim.simulate import run_simulation
 
     overrides = parse_overrides(args.set)

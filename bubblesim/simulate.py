@@ -15,11 +15,11 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
+from bubblesim.accounts.events import EventLog
 from bubblesim.config import ModelConfig
-from bubblesim.events import EventLog
 from bubblesim.model import BubbleModel
+from bubblesim.reporting.verdict import CascadeVerdict
 from bubblesim.units import WEEKS_PER_YEAR
-from bubblesim.verdict import CascadeVerdict
 
 DEFAULT_STEPS = 10 * WEEKS_PER_YEAR
 """Ten simulated years, 2026–2035."""

@@ -109,6 +109,13 @@ def test_odd_document_names_every_phase_and_module_that_exists():
     ):
         assert f"`{phase}`" in odd
         assert hasattr(BubbleModel, phase)
+    for path, name in re.findall(r"`([\w/]+\.py)::(\w+)", odd):
+        source = ROOT / "bubblesim" / path.removeprefix("bubblesim/")
+        assert source.exists(), path
+        assert re.search(rf"\b(def|class) {name}\b|\b{name} *[:=]", source.read_text()), (
+            path,
+            name,
+        )
     for module, function in re.findall(r"`(\w+)\.(\w+)`", odd):
         path = ROOT / "bubblesim" / f"{module}.py"
         if path.exists() and function != "py":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import typing
-from types import SimpleNamespace
 
 import ipyvuetify as v
 import ipywidgets
@@ -12,8 +11,8 @@ import pytest
 import solara
 from solara.components.datatable import DataTableWidget
 
+from bubblesim.accounts.events import Cause, Clock, EventKind, EventLog
 from bubblesim.config import flat_values, parameters
-from bubblesim.events import Cause, EventKind, EventLog
 from bubblesim.model import BubbleModel
 from bubblesim.scenarios import load_scenario
 from viz.app import ExplorerViews
@@ -295,18 +294,19 @@ def test_two_explorers_never_share_a_model():
 
 
 # -- pure helpers ------------------------------------------------------------------------------
-def _firm(uid, name):
-    return SimpleNamespace(unique_id=uid, name=name)
-
-
 def test_cascade_rows_follow_triggers_back_and_forward():
-    log = EventLog()
-    a, b = _firm(1, "A"), _firm(2, "B")
-    shock = log.record(1, EventKind.SHOCK, detail="slowdown")
-    refused = log.record(2, EventKind.EQUITY_REFUSED, a, trigger=shock)
-    default_a = log.record(3, EventKind.DEFAULT, a, cause=Cause.ILLIQUIDITY, trigger=refused)
-    loss = log.record(3, EventKind.LOAN_DEFAULTED, b, trigger=default_a)
-    log.record(4, EventKind.DEFAULT, b, cause=Cause.COUNTERPARTY, trigger=loss)
+    clock = Clock()
+    log = EventLog(clock, identity=lambda row: (row + 1, "AB"[row]))
+    a, b = 0, 1  # agent rows; unique ids 1 and 2
+    clock.tick()
+    shock = log.record(EventKind.SHOCK, detail="slowdown")
+    clock.tick()
+    refused = log.record(EventKind.EQUITY_REFUSED, a, trigger=shock)
+    clock.tick()
+    default_a = log.record(EventKind.DEFAULT, a, cause=Cause.ILLIQUIDITY, trigger=refused)
+    loss = log.record(EventKind.LOAN_DEFAULTED, b, trigger=default_a)
+    clock.tick()
+    log.record(EventKind.DEFAULT, b, cause=Cause.COUNTERPARTY, trigger=loss)
     rows = cascade_rows(log, {1: "lab", 2: "lender"})
     assert [r["agent"] for r in rows] == ["A", "B"]
     assert rows[0]["triggered by"] == "equity_refused: A ← shock: world (slowdown)"

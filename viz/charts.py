@@ -1,4 +1,4 @@
-"""Time-series charts of the model-level series (``bubblesim.metrics`` reporters), as SVG."""
+"""Time-series charts of the model-level series (``bubblesim.reporting.metrics``), as SVG."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from html import escape
 
 import solara
 
-from bubblesim.events import Event, EventKind, EventLog
+from bubblesim.accounts.events import Event, EventKind, EventLog
 from viz.state import Explorer
 
 RECENT_EVENTS = 12

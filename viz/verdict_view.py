@@ -16,7 +16,7 @@ CRITERIA_LABELS = {
 
 
 def verdict_lines(verdict) -> list[str]:
-    """Markdown lines summarising a :class:`bubblesim.verdict.CascadeVerdict`."""
+    """Markdown lines summarising a :class:`bubblesim.reporting.verdict.CascadeVerdict`."""
     first = verdict.first_default_week
     lines = [
         f"**{'CASCADE' if verdict.cascade else 'no cascade (yet)'}**",
