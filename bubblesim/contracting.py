@@ -77,7 +77,7 @@ def reorganise_labs(model: BubbleModel) -> None:
             continue
         successor = Lab(
             model,
-            name=f"{lab.name.split(' (')[0]} (reorganised {model.week // 52 + 2026})",
+            name=_successor_name(model, lab),
             cash_usd=0.0,
             revenue_share=lab.revenue_share,
         )
@@ -95,6 +95,15 @@ def reorganise_labs(model: BubbleModel) -> None:
             trigger=lab.default_event,
             detail=f"successor of {lab.name} enters",
         )
+
+
+def _successor_name(model: BubbleModel, lab: Lab) -> str:
+    """``"Lab 12 (reorganised 2027)"``; a second successor of that lab in that year gets ``#2``."""
+    name = f"{lab.name.split(' (')[0]} (reorganised {model.week // 52 + 2026})"
+    n = 1
+    while (candidate := name if n == 1 else f"{name[:-1]}, #{n})") in model.firms:
+        n += 1
+    return candidate
 
 
 # -- GPU cloud contracts ---------------------------------------------------------------------------
