@@ -33,6 +33,7 @@ def advance_world(model: BubbleModel) -> None:
             contract.status = Status.ACTIVE
         elif contract.status is Status.ACTIVE and week >= contract.end_week:
             contract.status = Status.MATURED
+            _forfeit_unused_prepayment(contract)
     for provider in model.providers:
         done = [mw for w, mw in provider.building if w <= week]
         provider.own_space_mw += sum(done)
@@ -42,6 +43,23 @@ def advance_world(model: BubbleModel) -> None:
         firm.gpu_condition = max(0.05, firm.gpu_condition - dep)
     model.markets.mark_all(model.active_firms())
     model.book.prune()
+
+
+def _forfeit_unused_prepayment(contract) -> None:
+    """A prepayment not used up by the end of its contract is forfeited, as unused commitments are.
+
+    The buyer writes its prepaid asset off and the seller recognises its deferred revenue, the
+    rule that also applies when a contract is terminated; no cash moves. Without it both sides
+    of the unamortised prepayment would leave the balance sheets with the contract and the books
+    would no longer balance (terms under a year, or offsets capped by a small payment).
+    """
+    if contract.prepaid_usd <= 0:
+        return
+    if not contract.outside_buyer:
+        contract.buyer.post_pnl(-contract.prepaid_usd)
+    if not contract.outside_seller:
+        contract.seller.post_pnl(contract.prepaid_usd)
+    contract.prepaid_usd = 0.0
 
 
 def _finish_construction(model: BubbleModel) -> None:
