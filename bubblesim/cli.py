@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -166,10 +168,56 @@ def _ui(args: argparse.Namespace) -> int:
     if args.production:
         cmd.append("--production")
     print(f"bubblesim explorer on http://{args.host}:{args.port}  (Ctrl-C to stop)")
+    return serve(cmd)
+
+
+STOP_GRACE_S = 10.0
+"""Seconds a server has to stop after a forwarded signal before it is killed."""
+
+
+def serve(cmd: list[str], *, grace_s: float = STOP_GRACE_S) -> int:
+    """Run a server as a child process that stops when this process is told to stop.
+
+    SIGINT (Ctrl-C), SIGTERM and SIGHUP are forwarded to the child, which runs in its own
+    process group (so a Ctrl-C reaches it once, from here); a child still running ``grace_s``
+    after a forwarded signal is killed. On Linux the child is also killed if this process dies
+    without a chance to forward anything (SIGKILL).
+
+    Args:
+        cmd: The server's command line.
+        grace_s: Seconds between a forwarded signal and SIGKILL.
+
+    Returns:
+        0 when the server stopped on a forwarded signal, else its exit code.
+    """
+    from bubblesim.processes import die_with_parent
+
+    child = subprocess.Popen(cmd, process_group=0, preexec_fn=die_with_parent)
+    asked: list[float] = []
+
+    def forward(signum: int, frame: Any) -> None:
+        asked.append(time.monotonic())
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    wanted = [signal.SIGINT, signal.SIGTERM] + (
+        [signal.SIGHUP] if hasattr(signal, "SIGHUP") else []
+    )
+    previous = {s: signal.signal(s, forward) for s in wanted}
     try:
-        return subprocess.call(cmd)
-    except KeyboardInterrupt:
-        return 0
+        while child.poll() is None:
+            try:
+                child.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                if asked and time.monotonic() - asked[0] > grace_s:
+                    child.kill()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if child.poll() is None:  # an exception here: never leave the server behind
+            child.kill()
+            child.wait()
+    return 0 if asked else child.returncode
 
 
 # -- parser ----------------------------------------------------------------------------------------

@@ -8,12 +8,10 @@ as that run's error, so the chunk goes on.
 
 from __future__ import annotations
 
-import ctypes
 import importlib
 import inspect
 import os
 import signal
-import sys
 import threading
 import time
 import traceback
@@ -21,6 +19,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from bubblesim.processes import alive, die_with_parent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -120,8 +120,8 @@ def init_worker(driver_pid: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
-    _die_with_parent()
-    if not _alive(driver_pid) or os.getppid() != parent:  # the driver died while we started
+    die_with_parent()
+    if not alive(driver_pid) or os.getppid() != parent:  # the driver died while we started
         os._exit(1)
     thread = threading.Thread(
         target=_watch_driver, args=(driver_pid, parent), name="watch-driver", daemon=True
@@ -129,34 +129,11 @@ def init_worker(driver_pid: int) -> None:
     thread.start()
 
 
-def _die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # pragma: no cover - no prctl: the watcher remains
-        return
-
-
-_PR_SET_PDEATHSIG = 1
-
-
 def _watch_driver(driver_pid: int, parent: int) -> None:
     while True:
         time.sleep(1.0)
-        if os.getppid() != parent or not _alive(driver_pid):
+        if os.getppid() != parent or not alive(driver_pid):
             os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def execute_chunk(task: ChunkTask) -> list[RunOutcome]:
