@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
 import sys
 
 _PR_SET_PDEATHSIG = 1
+
+PARENT_ONLY_FDS: set[int] = set()
+"""File descriptors a forked child must close at once (e.g. a lock that must die with its owner)."""
+
+
+def close_parent_only_fds() -> None:
+    """Close, in a forked child, the descriptors listed in :data:`PARENT_ONLY_FDS`."""
+    for fd in list(PARENT_ONLY_FDS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    PARENT_ONLY_FDS.clear()
 
 
 def die_with_parent(signum: int = signal.SIGKILL) -> bool:

@@ -412,6 +412,10 @@ def test_workers_die_with_their_driver_and_resume_completes_every_run_once(tmp_p
     driver.send_signal(sig)
     code = driver.wait(timeout=30)
     assert code == (-9 if sig == signal.SIGKILL else 128 + sig)
+    if sig != signal.SIGKILL:  # one message, no traceback (from the driver or a worker)
+        err = driver.stderr.read()
+        assert "run the same command to resume" in err
+        assert "Traceback" not in err
     deadline = time.monotonic() + 10
     while _alive(workers) and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bubblesim import __version__
+from bubblesim.processes import PARENT_ONLY_FDS
 from bubblesim.sweep.experiment import Experiment, parse_experiment
 from bubblesim.sweep.worker import RunOutcome
 
@@ -147,6 +148,7 @@ def lock_output(out: Path) -> Iterator[OutputLock]:
             "wait for it to finish, or use another --out"
         ) from None
     lock = OutputLock(out, fd, created)
+    PARENT_ONLY_FDS.add(fd)  # a forked worker closes it: the lock dies with this process
     try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -156,6 +158,7 @@ def lock_output(out: Path) -> Iterator[OutputLock]:
             shutil.rmtree(out, ignore_errors=True)  # nothing was written: leave no folder
         raise
     finally:
+        PARENT_ONLY_FDS.discard(fd)
         os.close(fd)  # releases the lock
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from bubblesim.processes import alive, die_with_parent
+from bubblesim.processes import alive, close_parent_only_fds, die_with_parent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,9 +116,15 @@ def init_worker(driver_pid: int) -> None:
     * Everywhere: a daemon thread checks once a second that the driver is still there (its
       parent did not change), and exits the worker if not.
     * Ctrl-C is the driver's to handle: the worker ignores SIGINT, and the driver terminates
-      its workers when it stops.
+      its workers when it stops; SIGTERM and SIGHUP end a worker at once.
+    * The driver's lock on the output folder is closed in the worker, so it is released the
+      moment the driver dies, whatever the workers do.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):  # not the driver's handlers, inherited by a fork
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    close_parent_only_fds()  # the driver's folder lock must not outlive the driver
     parent = os.getppid()
     die_with_parent()
     if not alive(driver_pid) or os.getppid() != parent:  # the driver died while we started
