@@ -196,15 +196,32 @@ class ContractStore(Table):
         return self._totals[1]
 
     # -- transitions (the only writers of status) ----------------------------------------------
-    def turn_of_week(self, week: int) -> None:
+    def turn_of_week(self, week: int) -> tuple[np.ndarray, np.ndarray]:
         """Start the contracts whose first week has come; mature those past their last week.
 
-        Matured contracts leave the live set.
+        Matured contracts leave the live set. A prepayment not used up by the end is forfeited,
+        as unused commitments are (the rule of :meth:`terminate`): the buyer writes its prepaid
+        asset off and the seller recognises its deferred revenue; no cash moves.
+
+        Returns:
+            ``(parties, amounts)`` of the forfeited prepayments, as in :meth:`amortise_week`.
         """
-        changed = _turn_of_week(self._live, self.status, self.start_week, self.end_week, week)
+        changed, parties, amounts = _turn_of_week(
+            self._live,
+            self.status,
+            self.start_week,
+            self.end_week,
+            self.prepaid_usd,
+            self.buyer,
+            self.seller,
+            self.outside_buyer,
+            self.outside_seller,
+            week,
+        )
         if changed:
             self._live = self._live[self.status[self._live] <= Code.ACTIVE]
             self._changed()
+        return parties, amounts
 
     def terminate(self, row: int) -> float:
         """End a contract early (break clause, counterparty default, backstop used up).
@@ -388,9 +405,21 @@ def _amortise(
 
 
 @njit(cache=True)
-def _turn_of_week(live, status, start, end, week):  # pragma: no cover
-    """Start and mature contracts (compiled loop); returns whether any changed."""
+def _turn_of_week(
+    live, status, start, end, prepaid, buyer, seller, outside_buyer, outside_seller, week
+):  # pragma: no cover
+    """:meth:`ContractStore.turn_of_week` (compiled loop).
+
+    Returns whether any contract changed, and the forfeited prepayments.
+    """
     changed = False
+    forfeits = 0
+    for i in range(live.size):
+        k = live[i]
+        if status[k] == 1 and week >= end[k] and prepaid[k] > 0:
+            forfeits += 1
+    parties, amounts = np.empty((2, forfeits), np.int64), np.empty(forfeits)
+    j = 0
     for i in range(live.size):
         k = live[i]
         if status[k] == 0 and start[k] <= week:
@@ -399,7 +428,13 @@ def _turn_of_week(live, status, start, end, week):  # pragma: no cover
         elif status[k] == 1 and week >= end[k]:
             status[k] = 2
             changed = True
-    return changed
+            if prepaid[k] > 0:
+                parties[0, j] = -1 if outside_buyer[k] else buyer[k]
+                parties[1, j] = -1 if outside_seller[k] else seller[k]
+                amounts[j] = prepaid[k]
+                prepaid[k] = 0.0
+                j += 1
+    return changed, parties, amounts
 
 
 @njit(cache=True)

@@ -29,7 +29,9 @@ def run(world: World) -> None:
     for driver, text in world.drivers.shock_onsets():
         world.events.record_shock(driver, text)
     _finish_halls(world)
-    world.book.contracts.turn_of_week(week)
+    parties, forfeited = world.book.contracts.turn_of_week(week)
+    if forfeited.size:
+        world.ledger.post_transfers_of_value(parties[0], parties[1], forfeited)
     world.agents.providers.finish_building(week)
     active = world.agents.table.active()
     dep = world.config.markets.market_gpu_depreciation_per_year / WEEKS_PER_YEAR

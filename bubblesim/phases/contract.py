@@ -61,7 +61,7 @@ def reorganise_labs(world: World) -> None:
         successor = world.agents.add(
             Lab,
             AgentType.LAB,
-            f"{name.split(' (')[0]} (reorganised {week // 52 + 2026})",
+            _successor_name(world, name),
             0.0,
             revenue_share=float(labs.revenue_share[index]),
         )
@@ -76,6 +76,15 @@ def reorganise_labs(world: World) -> None:
             trigger=int(table.default_event[row]),
             detail=f"successor of {name} enters",
         )
+
+
+def _successor_name(world: World, name: str) -> str:
+    """``"Lab 12 (reorganised 2027)"``; a second successor of that lab in that year gets ``#2``."""
+    base = f"{name.split(' (')[0]} (reorganised {world.clock.week // 52 + 2026})"
+    n = 1
+    while (candidate := base if n == 1 else f"{base[:-1]}, #{n})") in world.agents.by_name:
+        n += 1
+    return candidate
 
 
 def raise_lab_equity(world: World) -> None:
