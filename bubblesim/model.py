@@ -221,6 +221,17 @@ class BubbleModel(mesa.Model):
         return shock
 
 
+def warm_up(weeks: int = 3) -> None:
+    """Load the engine's compiled kernels now, by running a tiny default-economy model.
+
+    numba loads (or, the first time on a machine, compiles) each kernel at its first call; a
+    process that forks workers calls this first, so they inherit the loaded code.
+    """
+    model = BubbleModel(rng=0)
+    for _ in range(weeks):
+        model.step()
+
+
 def _parameter_docs() -> str:
     """Every keyword parameter with its unit, default and source, for ``help(BubbleModel)``."""
     from bubblesim.config import parameters

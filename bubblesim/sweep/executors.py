@@ -93,6 +93,9 @@ class _LocalPool:
             for module in self.preload:
                 with contextlib.suppress(ImportError):  # a bad runner is reported per run
                     importlib.import_module(module)
+            from bubblesim.model import warm_up
+
+            warm_up()  # the compiled kernels, loaded once here, are shared with the workers
             gc.freeze()  # the driver's objects: not scanned by the workers' collector, not copied
             self.pool = self._pool(multiprocessing.get_context("fork"))
             _start_workers(self.pool)
