@@ -88,6 +88,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _print_summary(result, out: Path, *, plot: bool) -> None:
+    from bubblesim.agents.base import AGENT_TYPES
+
     v = result.verdict
     first = "none" if math.isnan(v.first_default_week) else f"week {int(v.first_default_week)}"
     lines = [
@@ -98,10 +100,7 @@ def _print_summary(result, out: Path, *, plot: bool) -> None:
         f"  credit contraction from peak:                     {v.credit_contraction:.1%}",
         f"  GPU resale price peak to trough:                  {v.gpu_price_peak_to_trough:.1%}",
         f"  defaults: {v.n_defaults} (first: {first}); "
-        + ", ".join(
-            f"{k} {int(result.scalars[f'n_defaults_{k}'])}"
-            for k in ("lab", "neocloud", "miner", "lender")
-        ),
+        + ", ".join(f"{k} {int(result.scalars[f'n_defaults_{k}'])}" for k in AGENT_TYPES),
         f"wrote {out}/series.parquet, events.parquet, run.json"
         + (", overview.png" if plot else ""),
     ]

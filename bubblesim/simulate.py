@@ -17,6 +17,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from bubblesim.accounts.events import EventLog
+from bubblesim.agents.base import AGENT_TYPES
 from bubblesim.config import ConfigError, ModelConfig
 from bubblesim.model import BubbleModel
 from bubblesim.reporting.verdict import CascadeVerdict
@@ -143,7 +144,7 @@ def summarise(model: BubbleModel, *, seed: int) -> SimulationResult:
     columns = model.series_columns()
     verdict = model.verdict()
     scalars = verdict.scalars()
-    for kind in ("lab", "hyperscaler", "neocloud", "miner", "lender"):
+    for kind in AGENT_TYPES:
         scalars[f"n_defaults_{kind}"] = float(columns[f"defaults_{kind}"][-1])
     scalars["lender_losses_usd"] = float(columns["lender_losses_usd"][-1])
     scalars["final_credit_outstanding_usd"] = float(columns["credit_outstanding_usd"][-1])
