@@ -71,3 +71,32 @@ class Table:
         if self.EXACT:
             self._refresh()
         return row
+
+
+class RowSet:
+    """A growing, ordered set of row indices (appends amortised O(1), filtering O(size)).
+
+    ``rows`` is a view of the members; it stays valid until the next change.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = np.empty(16, dtype=np.int64)
+        self._size = 0
+        self.rows = self._buffer[:0]
+
+    def append(self, row: int) -> None:
+        """Add a row (larger than every member, so the set stays in row order)."""
+        if self._size == self._buffer.size:
+            grown = np.empty(2 * self._buffer.size, dtype=np.int64)
+            grown[: self._size] = self._buffer[: self._size]
+            self._buffer = grown
+        self._buffer[self._size] = row
+        self._size += 1
+        self.rows = self._buffer[: self._size]
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep the members where ``mask`` (aligned with ``rows``) is true."""
+        kept = self.rows[mask]
+        self._size = kept.size
+        self._buffer[: self._size] = kept
+        self.rows = self._buffer[: self._size]

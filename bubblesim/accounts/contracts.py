@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from bubblesim.accounts.instruments import KIND_CODE, Code, ContractKind, Status
-from bubblesim.columns import Table
+from bubblesim.columns import RowSet, Table
 from bubblesim.units import WEEKS_PER_YEAR
 
 NONE = -1
@@ -64,7 +64,7 @@ class ContractStore(Table):
     def __init__(self, ids: Iterator[int]) -> None:
         super().__init__()
         self._ids = ids
-        self._live = np.empty(0, dtype=np.int64)
+        self._live_set = RowSet()
         self._selections: dict[tuple[int, bool], np.ndarray] = {}
         self._totals: tuple[tuple[int, int], ContractTotals] | None = None
         self.structure = 0  # changes when a contract is signed, starts, ends or changes hands
@@ -107,7 +107,7 @@ class ContractStore(Table):
             prepay_offset_usd_per_week=prepay_offset_usd_per_week,
             status=Code.ACTIVE if status is Status.ACTIVE else Code.PENDING,
         )
-        self._live = np.append(self._live, row)
+        self._live_set.append(row)
         self._changed()
         return row
 
@@ -117,6 +117,10 @@ class ContractStore(Table):
         self.version += 1
 
     # -- selections ------------------------------------------------------------------------------
+    @property
+    def _live(self) -> np.ndarray:
+        return self._live_set.rows
+
     def live(self) -> np.ndarray:
         """Rows of pending and active contracts, in row order (do not modify)."""
         return self._live
@@ -219,7 +223,7 @@ class ContractStore(Table):
             week,
         )
         if changed:
-            self._live = self._live[self.status[self._live] <= Code.ACTIVE]
+            self._live_set.keep(self.status[self._live] <= Code.ACTIVE)
             self._changed()
         return parties, amounts
 
@@ -242,7 +246,7 @@ class ContractStore(Table):
         if len(rows) == 0:
             return
         self._cols["status"][rows] = code
-        self._live = self._live[self.status[self._live] <= Code.ACTIVE]
+        self._live_set.keep(self.status[self._live] <= Code.ACTIVE)
         self._changed()
 
     def assume_by_guarantor(self, row: int) -> None:

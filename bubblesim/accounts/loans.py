@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from bubblesim.accounts.instruments import COLLATERAL_CODE, Code, Collateral
-from bubblesim.columns import Table
+from bubblesim.columns import RowSet, Table
 
 REPAID_USD = 1e-6
 """Principal below which a matured loan counts as repaid."""
@@ -59,7 +59,7 @@ class LoanStore(Table):
     def __init__(self, ids: Iterator[int]) -> None:
         super().__init__()
         self._ids = ids
-        self._active = np.empty(0, dtype=np.int64)
+        self._active_set = RowSet()
         self.structure = 0  # changes when a loan is made, ends or passes to an outside holder
         self.version = 0  # changes with any change of an active loan
         self._totals: tuple[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None = None
@@ -102,7 +102,7 @@ class LoanStore(Table):
             convertible=convertible,
             start_week=start_week,
         )
-        self._active = np.append(self._active, row)
+        self._active_set.append(row)
         self.structure += 1
         self.version += 1
         return row
@@ -112,6 +112,10 @@ class LoanStore(Table):
         return self._labels[self._cols["instrument"][row]]
 
     # -- selections ------------------------------------------------------------------------------
+    @property
+    def _active(self) -> np.ndarray:
+        return self._active_set.rows
+
     def active(self) -> np.ndarray:
         """Rows of active loans, in row order (do not modify)."""
         return self._active
@@ -215,7 +219,7 @@ class LoanStore(Table):
 
     def _end(self, rows: np.ndarray, code: Code) -> None:
         self._cols["status"][rows] = code
-        self._active = self._active[self.status[self._active] == Code.ACTIVE]
+        self._active_set.keep(self.status[self._active] == Code.ACTIVE)
         self.structure += 1
         self.version += 1
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+from numba import njit
+
 from bubblesim.economics import spot_price_update
 
 if TYPE_CHECKING:
@@ -52,7 +55,7 @@ class SpotMarket:
         self.version += 1
 
 
-def match_payments(paid: list[float], received: list[float]) -> list[tuple[int, int, float]]:
+def match_payments(paid, received) -> list[tuple[int, int, float]]:
     """Pair buyers' payments with sellers' receipts in order (a two-pointer merge).
 
     Every buyer pays exactly its amount and every seller receives exactly its amount (the two
@@ -66,20 +69,29 @@ def match_payments(paid: list[float], received: list[float]) -> list[tuple[int, 
     Returns:
         ``(buyer index, seller index, amount)`` triples.
     """
-    out: list[tuple[int, int, float]] = []
-    i = j = 0
-    left_i = paid[0] if paid else 0.0
-    left_j = received[0] if received else 0.0
-    while i < len(paid) and j < len(received):
+    pairs, amounts = payment_pairs(np.asarray(paid, float), np.asarray(received, float))
+    return list(zip(pairs[0].tolist(), pairs[1].tolist(), amounts.tolist(), strict=True))
+
+
+@njit(cache=True)
+def payment_pairs(paid, received):  # pragma: no cover
+    """:func:`match_payments` as arrays: ``((2, m) buyer and seller indices, amounts)``."""
+    m_max = paid.size + received.size
+    pairs, amounts = np.empty((2, m_max), np.int64), np.empty(m_max)
+    m = i = j = 0
+    left_i = paid[0] if paid.size else 0.0
+    left_j = received[0] if received.size else 0.0
+    while i < paid.size and j < received.size:
         amount = min(left_i, left_j)
         if amount > 0:
-            out.append((i, j, amount))
+            pairs[0, m], pairs[1, m], amounts[m] = i, j, amount
+            m += 1
         left_i -= amount
         left_j -= amount
         if left_i <= 1e-9 * max(1.0, paid[i]):
             i += 1
-            left_i = paid[i] if i < len(paid) else 0.0
+            left_i = paid[i] if i < paid.size else 0.0
         if left_j <= 1e-9 * max(1.0, received[j]):
             j += 1
-            left_j = received[j] if j < len(received) else 0.0
-    return out
+            left_j = received[j] if j < received.size else 0.0
+    return pairs[:, :m].copy(), amounts[:m].copy()

@@ -322,10 +322,11 @@ def _lease_from_miners(world: World, provider: int, gap_mw: float, hosts: list[i
     m, b = world.config.markets, world.config.behaviour
     miners = world.agents.miners
     leased = 0.0
+    share, pue = b.miner_convertible_share, m.market_pue
+    free_mw = miners.convertible_it_mw(np.asarray(hosts, dtype=np.int64), share, pue).tolist()
     for i in world.match_rng.permutation(len(hosts)).tolist():
         miner = hosts[i]
-        free = float(miners.convertible_it_mw(miner, b.miner_convertible_share, m.market_pue))
-        mw = min(gap_mw - leased, free)
+        mw = min(gap_mw - leased, free_mw[i])
         if mw < MIN_DEAL_MW:
             continue
         if not _finance_conversion(world, miner, mw):

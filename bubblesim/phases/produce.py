@@ -17,7 +17,7 @@ from bubblesim.agents.miner import mining_mw
 from bubblesim.agents.provider import spare_gpu_mw
 from bubblesim.columns import seq_sum
 from bubblesim.economics import mining_revenue_usd_per_week, power_cost_usd_per_week
-from bubblesim.markets.spot import match_payments
+from bubblesim.markets.spot import payment_pairs
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -117,13 +117,15 @@ def clear_spot_market(world: World) -> None:
     total_s, total_d = seq_sum(supply), seq_sum(demand)
     traded = min(total_s, total_d)
     if traded > 0:
-        paid = (traded * demand / total_d * weekly_price).tolist()
-        received = (traded * supply / total_s * weekly_price).tolist()
-        pairs = match_payments(paid, received)
-        if pairs:
-            i, j, amounts = (np.array(x) for x in zip(*pairs, strict=True))
+        paid = traded * demand / total_d * weekly_price
+        received = traded * supply / total_s * weekly_price
+        pairs, amounts = payment_pairs(paid, received)
+        if amounts.size:
             world.ledger.transfer_batch(
-                buyers[i], sellers[j], amounts, np.full(len(amounts), FLOW_CODE[Flow.SPOT_PAYMENT])
+                buyers[pairs[0]],
+                sellers[pairs[1]],
+                amounts,
+                np.full(len(amounts), FLOW_CODE[Flow.SPOT_PAYMENT]),
             )
         spot_mw = traded * supply / total_s * frontier / np.maximum(efficiency, 1e-9)
         table.set_spot_sold(sellers, spot_mw)

@@ -254,50 +254,62 @@ def margin_calls(world: World) -> None:
     in the order of their first loan; a sale moves prices for the groups after it.
     """
     loans, table = world.book.loans, world.agents.table
-    state = (world.hardware.state_key(), loans.version, table.version)
-    if state == world.margins_checked:
+    if (world.hardware.state_key(), loans.version, table.version) == world.margins_checked:
         return  # nothing moved since the last check found no breach
-    hardware = world.hardware
-    everyone = slice(None)
-    firsts = _breached_groups(
-        loans.active(),
-        loans.borrower,
-        loans.collateral,
-        loans.covenant_ltv,
-        loans.principal_usd,
-        table.health,
-        hardware.gpu_value(everyone),
-        hardware.asic_value(everyone),
-        table.halls_usd + table.construction_usd,
-    )
-    if firsts.size == 0:
-        world.margins_checked = state
-        return
-    active = loans.active()
-    for first in firsts.tolist():
+    state = (world.hardware.state_key(), loans.version, table.version)
+    last = -1  # groups are visited in order of their first loan, each at most once
+    while True:
+        first = _next_breach(world, last)
+        if first < 0:
+            break
         borrower, kind = loans.borrower[first], loans.collateral[first]
+        active = loans.active()
         members = active[
             (loans.borrower[active] == borrower)
             & (loans.collateral[active] == kind)
             & (loans.covenant_ltv[active] == loans.covenant_ltv[active])
         ]
         _margin_call(world, members, int(borrower), int(kind), float(loans.covenant_ltv[first]))
+        last = first
+    if last < 0:  # no breach anywhere: nothing to check until something moves
+        world.margins_checked = state
+
+
+def _next_breach(world: World, after: int) -> int:
+    """The first loan of the next group in breach whose first loan comes after ``after``.
+
+    A group is one borrower's covenanted loans on one collateral class; later groups are
+    re-read after every call, since a sale moves prices for them. Returns −1 if none.
+    """
+    loans, table, hardware = world.book.loans, world.agents.table, world.hardware
+    everyone = slice(None)
+    return int(
+        _breached_groups(
+            loans.active(),
+            loans.borrower,
+            loans.collateral,
+            loans.covenant_ltv,
+            loans.principal_usd,
+            table.health,
+            hardware.gpu_value(everyone),
+            hardware.asic_value(everyone),
+            table.halls_usd + table.construction_usd,
+            after,
+        )
+    )
 
 
 @njit(cache=True)
 def _breached_groups(
-    active, borrower, collateral, covenant, principal, health, gpu_value, asic_value, halls
+    active, borrower, collateral, covenant, principal, health, gpu_value, asic_value, halls, after
 ):  # pragma: no cover
-    """First loans of the covenant groups in breach, in loan order (compiled loop).
+    """First loan of the first group in breach whose first loan is after ``after``, or −1.
 
-    A group is one borrower's covenanted loans on one collateral class; it is in breach when
-    its principal exceeds the first loan's covenant LTV times the collateral's value. If any
-    group is in breach, every group is returned (a sale in one moves prices for the others);
-    otherwise none.
+    A group is in breach when its principal exceeds its first loan's covenant LTV times the
+    collateral's value (compiled loop).
     """
     n = health.size
     total = np.zeros(4 * n)
-    limit = np.full(4 * n, -1.0)
     first = np.full(4 * n, -1)
     order = np.empty(active.size, dtype=np.int64)
     groups = 0
@@ -308,23 +320,19 @@ def _breached_groups(
         g = collateral[k] * n + borrower[k]
         if first[g] < 0:
             first[g] = k
-            limit[g] = covenant[k]
             order[groups] = g
             groups += 1
         total[g] += principal[k]
-    breach = False
     for j in range(groups):
         g = order[j]
+        k = first[g]
+        if k <= after:
+            continue
         c, b = g // n, g % n
         value = gpu_value[b] if c == 1 else (asic_value[b] if c == 2 else halls[b])
-        if total[g] > limit[g] * value:
-            breach = True
-    if not breach:
-        return np.empty(0, dtype=np.int64)
-    out = np.empty(groups, dtype=np.int64)
-    for j in range(groups):
-        out[j] = first[order[j]]
-    return out
+        if total[g] > covenant[k] * value:
+            return k
+    return -1
 
 
 def _margin_call(world: World, owed: np.ndarray, row: int, kind: int, covenant: float) -> None:
