@@ -45,6 +45,17 @@ OUTCOMES = (
 )
 
 
+def parse_floats(text: str) -> list[float]:
+    """``"0,0.5,1"`` → ``[0.0, 0.5, 1.0]`` (for command-line arguments)."""
+    try:
+        values = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ValueError(f"expected comma-separated numbers, got {text!r}") from None
+    if not values:
+        raise ValueError(f"expected comma-separated numbers, got {text!r}")
+    return values
+
+
 # -- declared sweeps -------------------------------------------------------------------------------
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):

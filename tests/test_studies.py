@@ -88,3 +88,62 @@ def test_experiment_files_are_grids_the_sweep_runner_reads():
     assert data["seeds"] == {"start": 0, "count": 3}
     assert data["design"]["kind"] == "grid"
     assert "cascade" in data["outcomes"]["scalars"]
+
+
+def test_channel_attribution_gives_the_joint_effect_to_the_channels_that_carry_it():
+    import pandas as pd
+
+    from experiments.channel_attribution import CHANNELS, attribution
+
+    rows = []
+    for combo in itertools.product([True, False], repeat=len(CHANNELS)):
+        on = dict(zip(CHANNELS, combo, strict=True))
+        # a cascade needs counterparty and fire sales together; seeds do not matter here
+        hit = float(on["channel_counterparty"] and on["channel_fire_sale"])
+        rows += [{"demand_slowdown_depth": 1.0, **on, "cascade": hit} for _ in range(2)]
+    values, interactions = attribution(pd.DataFrame(rows), ["cascade"])
+    phi = dict(zip(values["channel"], values["phi"], strict=True))
+    assert phi["counterparty"] == pytest.approx(0.5)
+    assert phi["fire_sale"] == pytest.approx(0.5)
+    assert phi["funding"] == pytest.approx(0.0)
+    pair = interactions.set_index("pair")["interaction"]
+    assert pair["counterparty × fire_sale"] == pytest.approx(1.0)
+
+
+def test_prim_finds_the_box_where_cases_concentrate():
+    import numpy as np
+    import pandas as pd
+
+    from experiments.scenario_discovery import find_boxes
+
+    rng = np.random.default_rng(0)
+    runs = pd.DataFrame(rng.random((2000, 3)), columns=["depth", "leverage", "noise"])
+    cases = ((runs["depth"] > 0.6) & (runs["leverage"] > 0.7)).to_numpy()
+    trajectory, box = find_boxes(runs, ["depth", "leverage", "noise"], cases, min_density=0.9)
+    limits = box.set_index("parameter")
+    assert set(limits.index) == {"depth", "leverage"}  # the noise dimension stays unrestricted
+    assert limits.loc["depth", "box_min"] == pytest.approx(0.6, abs=0.05)
+    assert limits.loc["leverage", "box_min"] == pytest.approx(0.7, abs=0.05)
+    assert box["density"].iloc[0] >= 0.9
+    assert box["coverage"].iloc[0] > 0.8
+    assert trajectory["coverage"].iloc[0] == pytest.approx(1.0)
+    assert find_boxes(runs, ["depth"], np.zeros(len(runs), bool), 0.5) is None
+
+
+def test_today_vs_2022_table_counts_cascades_per_cell():
+    import pandas as pd
+
+    from experiments.today_vs_2022 import LEGS, table
+
+    runs = pd.DataFrame(
+        {
+            "shock": ["a"] * 4 + ["b"] * 4,
+            "economy": ["x", "x", "y", "y"] * 2,
+            "cascade": [1, 1, 0, 0, 0, 1, 0, 0],
+            **{leg: [0.1] * 8 for leg in LEGS},
+        }
+    )
+    result = table(runs).set_index(["shock", "economy"])
+    assert result.loc[("a", "x"), "p_cascade"] == 1.0
+    assert result.loc[("b", "x"), "p_cascade"] == 0.5
+    assert result.loc[("a", "y"), "ci_low"] == 0.0
