@@ -10,6 +10,9 @@ each case's fastest repeat and reports current / reference ratios. In each proce
 * *next run*: a second model of the same case in the same process (what a sweep worker pays
   per run); its weekly step times give the cost per week in year 1 and in year 10.
 
+Every run reports wall time and the process's CPU time; on a shared machine the CPU time is the
+steadier measure of the work done (wall time also counts the time other jobs held the core).
+
 Cases: the default economy and synthetic economies of the given sizes, 520 weeks.
 
 Run: ``python -m benchmarks.bench_engine --reference ../ref [--sizes 1000 10000]
@@ -35,7 +38,7 @@ synthetic = {"population_kind": "synthetic", "population_n_agents": n_agents}
 extra = {} if kind == "default" else synthetic
 
 def run():
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), time.process_time()
     model = BubbleModel(rng=0, **extra)
     built = time.perf_counter() - start
     weeks_s = []
@@ -43,13 +46,15 @@ def run():
         a = time.perf_counter()
         model.step()
         weeks_s.append(time.perf_counter() - a)
-    return time.perf_counter() - start, built, weeks_s, len(model.firms)
+    cpu = time.process_time() - cpu0
+    return time.perf_counter() - start, cpu, built, weeks_s, len(model.firms)
 
-first, first_build, first_weeks, agents = run()
-out = {"import_s": imported, "first_run_s": first, "first_build_s": first_build, "agents": agents}
+first, first_cpu, first_build, first_weeks, agents = run()
+out = {"import_s": imported, "first_run_s": first, "first_run_cpu_s": first_cpu,
+       "first_build_s": first_build, "agents": agents}
 weeks_s = first_weeks
 if both:
-    out["next_run_s"], out["next_build_s"], weeks_s, _ = run()
+    out["next_run_s"], out["next_run_cpu_s"], out["next_build_s"], weeks_s, _ = run()
 year = min(52, len(weeks_s))
 out["year1_ms_per_week"] = 1e3 * sum(weeks_s[:year]) / year
 out["year10_ms_per_week"] = 1e3 * sum(weeks_s[-year:]) / year
@@ -105,6 +110,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
             "current_next_run_s": cur["next_run_s"],
             "speedup_first_run": ref["first_run_s"] / cur["first_run_s"],
             "speedup_next_run": ref["first_run_s"] / cur["next_run_s"],
+            "reference_run_cpu_s": ref["first_run_cpu_s"],
+            "current_next_run_cpu_s": cur["next_run_cpu_s"],
+            "speedup_next_run_cpu": ref["first_run_cpu_s"] / cur["next_run_cpu_s"],
             "reference_import_s": ref["import_s"],
             "current_import_s": cur["import_s"],
             "reference_ms_per_week_year1_year10": [
