@@ -301,8 +301,10 @@ def _hosts(world: World) -> list[int]:
         * m.market_colo_build_cost_usd_per_mw
         * (1.0 - world.config.credit.credit_project_loan_to_cost)
     )
-    cash = world.ledger.cash_usd[miners.row[alive]]
-    free = miners.convertible_it_mw(alive, b.miner_convertible_share, m.market_pue)
+    rows = miners.row[alive]
+    cash = world.ledger.cash_usd[rows]
+    gpu = world.agents.table.gpu_mw[rows]
+    free = miners.convertible_it_mw(alive, b.miner_convertible_share, m.market_pue, gpu)
     return alive[(cash >= equity_min) & (free >= MIN_DEAL_MW)].tolist()
 
 
@@ -323,7 +325,9 @@ def _lease_from_miners(world: World, provider: int, gap_mw: float, hosts: list[i
     miners = world.agents.miners
     leased = 0.0
     share, pue = b.miner_convertible_share, m.market_pue
-    free_mw = miners.convertible_it_mw(np.asarray(hosts, dtype=np.int64), share, pue).tolist()
+    chosen = np.asarray(hosts, dtype=np.int64)
+    gpu = world.agents.table.gpu_mw[miners.row[chosen]]
+    free_mw = miners.convertible_it_mw(chosen, share, pue, gpu).tolist()
     for i in world.match_rng.permutation(len(hosts)).tolist():
         miner = hosts[i]
         mw = min(gap_mw - leased, free_mw[i])
@@ -399,6 +403,7 @@ def _sign_lease(world: World, miner: int, provider: int, mw: float) -> None:
     )
     cost = mw * m.market_colo_build_cost_usd_per_mw
     miners.commit_hall(miner, start, contract, cost, mw, m.market_pue)
+    _retire_displaced_asics(world, miner)
     world.events.record(
         EventKind.CONTRACT_SIGNED,
         miner_row,
@@ -406,6 +411,25 @@ def _sign_lease(world: World, miner: int, provider: int, mw: float) -> None:
         amount_usd=float(contracts.remaining_value_usd(contract, week)),
         detail=f"hosting lease {mw:,.0f} MW from week {start}",
     )
+
+
+def _retire_displaced_asics(world: World, miner: int) -> None:
+    """The ASICs on the power a new hall takes are retired (sold) when the hall is committed.
+
+    One power constraint per site: ASICs, halls (built and being built) and the miner's own
+    GPUs share its power (:meth:`bubblesim.agents.miner.MinerTable.excess_asic_th`).
+    """
+    miners, table = world.agents.miners, world.agents.table
+    row = int(miners.row[miner])
+    th = miners.excess_asic_th(
+        miner,
+        float(table.asic_th[row]),
+        float(table.asic_efficiency_j_per_th[row]),
+        float(table.gpu_mw[row]),
+        world.config.markets.market_pue,
+    )
+    if th > 0:
+        world.hardware.sell_asics(row, th)
 
 
 def _self_build(world: World, provider: int, mw: float) -> None:

@@ -238,9 +238,12 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
                 table.start_hall(seller.row, hall_cost)
 
     efficiency = cfg.markets.market_asic_efficiency_j_per_th
+    pue = cfg.markets.market_pue
     for index, row in enumerate(miners.row.tolist()):
-        # sites given over to AI halls no longer hash
+        # the site's power not given to AI halls (built or being built) or to the miner's own
+        # GPUs hashes: one power constraint per site
         gross = float(miners.power_mw[index] - miners.hall_gross_mw[index])
+        gross -= float(table.gpu_mw[row]) * pue
         table.set_asics(row, max(0.0, gross * 1e6 / efficiency), efficiency)
     world.hardware.mark(np.arange(world.n_agents))
     _open_books(world)
