@@ -230,31 +230,32 @@ def credit_policy(
 
 
 @njit(cache=True)
-def desired_compute_mw(
+def desired_compute_cu(
     revenue_usd_per_year: float,
     expected_growth_per_year: float,
     spend_to_revenue: float,
-    price_usd_per_mw_year: float,
+    price_usd_per_cu_year: float,
     horizon_years: float = 1.0,
 ) -> float:
     """A lab's desired compute: expected revenue ``h`` years out times its spend ratio, at price.
 
     ``D = m × R × (1 + g^e)^h / p``: labs buy compute in proportion to the revenue they expect
     at their planning horizon (adaptive expectations ``g^e``; Nerlove 1958), at ``m`` dollars
-    of compute per dollar of revenue.
+    of compute per dollar of revenue, at the market price ``p`` of a compute unit (so cheaper
+    compute buys more of it: a budget share, unit price elasticity).
 
     Args:
         revenue_usd_per_year: Current revenue run-rate.
         expected_growth_per_year: Expected annual growth.
         spend_to_revenue: ``m``.
-        price_usd_per_mw_year: Compute price per MW-year.
+        price_usd_per_cu_year: Price of a compute unit for a year.
         horizon_years: ``h``.
 
     Returns:
-        MW of compute.
+        Compute units.
     """
     expected = revenue_usd_per_year * max(0.0, 1.0 + expected_growth_per_year) ** horizon_years
-    return spend_to_revenue * expected / price_usd_per_mw_year
+    return spend_to_revenue * expected / price_usd_per_cu_year
 
 
 @njit(cache=True)
@@ -271,6 +272,49 @@ def annualised_growth(new: float, old: float, periods_per_year: float) -> float:
     plans; the bounds keep a collapse or a restart from producing absurd expectations.
     """
     return min(5.0, max(-0.95, (new / old) ** periods_per_year - 1.0))
+
+
+def compute_anchor_usd_per_cu_year(
+    initial_price_usd_per_cu_year: float, list_price_ratio: float, frontier_efficiency: float
+) -> float:
+    """Long-run price of a unit of compute when the newest chips set it.
+
+    ``p* = p₀ × (P_new / P_new,0) / e_f``: a compute unit (CU) is the compute of one MW-IT of
+    week-0 frontier chips for a year. New systems cost ``P_new`` per MW-IT and deliver ``e_f``
+    compute units per MW, so the cost of a new compute unit, and the rent competition drives
+    it to, falls in proportion to ``e_f`` and moves with the vendors' list price (putty-clay
+    vintage capital: Solow, Tobin, Yaari & Weizsäcker 1966; the rental price of capital follows
+    the cost of its newest vintage, Jorgenson 1963). ``p₀`` is the week-0 price (the GPU cloud
+    contract price of calib. §1).
+
+    Args:
+        initial_price_usd_per_cu_year: ``p₀``.
+        list_price_ratio: ``P_new / P_new,0``, today's list price over week 0's.
+        frontier_efficiency: ``e_f``, compute per MW of the newest generation.
+
+    Returns:
+        ``p*`` in USD per compute unit per year.
+    """
+    return initial_price_usd_per_cu_year * list_price_ratio / frontier_efficiency
+
+
+def vintage_rent_usd_per_mw_year(price_usd_per_cu_year: float, efficiency: float) -> float:
+    """Market rent of one MW-IT of GPUs of a chip generation: ``ρ(e) = p × e``.
+
+    Compute units of every generation trade at one price ``p`` (the spot market); a MW of an
+    older generation delivers fewer of them, so its rent is lower in proportion to its
+    efficiency ``e`` (compute per MW relative to week-0 frontier chips). A new generation
+    lowers old vintages' rents through ``p``: its supply enters at ``e_f`` units per MW, and
+    the market's bounds follow :func:`compute_anchor_usd_per_cu_year`.
+
+    Args:
+        price_usd_per_cu_year: ``p``.
+        efficiency: ``e``.
+
+    Returns:
+        USD per MW-IT per year.
+    """
+    return price_usd_per_cu_year * efficiency
 
 
 def funding_windows(

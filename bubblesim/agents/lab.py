@@ -9,7 +9,7 @@ from numba import njit
 
 from bubblesim.agents.base import AgentType, Firm
 from bubblesim.columns import Table
-from bubblesim.economics import annualised_growth, desired_compute_mw, ewma
+from bubblesim.economics import annualised_growth, desired_compute_cu, ewma
 
 QUARTER_WEEKS = 13
 """Labs read growth quarter on quarter, so week-to-week noise does not swing plans."""
@@ -20,9 +20,10 @@ class LabTable(Table):
 
     Columns: ``row`` (the lab's row in the firm table), ``revenue_share`` (its share of AI end
     revenue), ``revenue_usd_per_year`` (its run-rate), ``expected_growth_per_year`` (adaptive
-    expectation), ``desired_mw`` (compute it wants this week), ``equity_refused_event`` (the
-    refusal since its last successful round, or −1), ``successor`` (firm row of the lab that
-    took over its business, or −1), ``observed_weeks`` (weeks of revenue it has seen).
+    expectation), ``desired_cu`` (compute it wants this week, compute units),
+    ``equity_refused_event`` (the refusal since its last successful round, or −1),
+    ``successor`` (firm row of the lab that took over its business, or −1), ``observed_weeks``
+    (weeks of revenue it has seen).
     """
 
     FIELDS: ClassVar[dict[str, tuple]] = {
@@ -30,7 +31,7 @@ class LabTable(Table):
         "revenue_share": (np.float64, 0.0),
         "revenue_usd_per_year": (np.float64, 0.0),
         "expected_growth_per_year": (np.float64, 0.0),
-        "desired_mw": (np.float64, 0.0),
+        "desired_cu": (np.float64, 0.0),
         "equity_refused_event": (np.int64, -1),
         "successor": (np.int64, -1),
         "observed_weeks": (np.int64, 0),
@@ -55,18 +56,18 @@ class LabTable(Table):
         growth_per_year: float,
         weight: float,
         spend_to_revenue: float,
-        price_usd_per_mw_year: float,
+        price_usd_per_cu_year: float,
         funded: bool,
         horizon_years: float,
     ) -> None:
-        """``labs`` observe this week's end demand and set the compute they want (MW).
+        """``labs`` observe this week's revenue and set the compute they want (compute units).
 
         Revenue is the lab's share of end demand. Observed growth is quarter on quarter,
         annualised (:func:`bubblesim.economics.annualised_growth`); expectations follow it
         adaptively (:func:`bubblesim.economics.ewma`). A lab without revenue yet takes the
         market's growth as its expectation; a lab without revenue a quarter ago observes no
         growth. The compute wanted is ``D = m R (1 + gᵉ)^h / p``
-        (:func:`bubblesim.economics.desired_compute_mw`); without outside equity (``funded``
+        (:func:`bubblesim.economics.desired_compute_cu`); without outside equity (``funded``
         false) a lab wants no more than it can pay for: its revenue plus its cash spread over
         two years.
 
@@ -77,7 +78,7 @@ class LabTable(Table):
             growth_per_year: The market's expected growth.
             weight: Adaptive-expectation weight.
             spend_to_revenue: ``m``.
-            price_usd_per_mw_year: ``p``.
+            price_usd_per_cu_year: ``p``, the market price of a compute unit.
             funded: Whether the equity window was open last week.
             horizon_years: ``h``.
         """
@@ -89,12 +90,12 @@ class LabTable(Table):
             self.expected_growth_per_year,
             self._history,
             self.observed_weeks,
-            self.desired_mw,
+            self.desired_cu,
             end_revenue_usd_per_year,
             growth_per_year,
             weight,
             spend_to_revenue,
-            price_usd_per_mw_year,
+            price_usd_per_cu_year,
             funded,
             horizon_years,
         )
@@ -139,7 +140,7 @@ class Lab(Firm):
         revenue_share: Its share of the AI end-demand revenue (the demand driver).
         revenue_usd_per_year: Current revenue run-rate.
         expected_growth_per_year: Adaptive expectation of revenue growth.
-        desired_mw: Compute it wants this week.
+        desired_cu: Compute it wants this week, compute units.
     """
 
     TYPE = AgentType.LAB
@@ -151,7 +152,7 @@ class Lab(Firm):
     revenue_share = property(lambda self: float(self._lab("revenue_share")))
     revenue_usd_per_year = property(lambda self: float(self._lab("revenue_usd_per_year")))
     expected_growth_per_year = property(lambda self: float(self._lab("expected_growth_per_year")))
-    desired_mw = property(lambda self: float(self._lab("desired_mw")))
+    desired_cu = property(lambda self: float(self._lab("desired_cu")))
     equity_refused_event = property(lambda self: int(self._lab("equity_refused_event")))
 
     @property
@@ -193,7 +194,7 @@ def _plan(
         history[j, slot] = new
         seen[j] += 1
         revenue[j] = new
-        want = desired_compute_mw(new, growth[j], spend, price, horizon)
+        want = desired_compute_cu(new, growth[j], spend, price, horizon)
         if not funded:
             want = min(want, (new + max(0.0, cash[i]) / 2.0) / price)
         desired[j] = want

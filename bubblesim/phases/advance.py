@@ -26,6 +26,7 @@ def run(world: World) -> None:
     world.desk.start_week()
     state = world.drivers.step(week)
     world.hardware.observe(state)
+    world.spot.observe(state.frontier_efficiency, world.hardware.list_price_ratio)
     for driver, text in world.drivers.shock_onsets():
         world.events.record_shock(driver, text)
     _finish_halls(world)

@@ -18,7 +18,6 @@ from bubblesim.accounts.instruments import COLLATERAL_OF_CODE, Collateral, Contr
 from bubblesim.accounts.ledger import Flow
 from bubblesim.agents.base import AgentType
 from bubblesim.agents.lab import Lab, equity_need_usd
-from bubblesim.agents.provider import free_space_mw, spare_gpu_mw
 from bubblesim.columns import seq_sum
 from bubblesim.units import WEEKS_PER_YEAR
 
@@ -34,6 +33,7 @@ def run(world: World) -> None:
     world.desk.open_market()
     reorganise_labs(world)
     raise_lab_equity(world)
+    renew_maturing_contracts(world)
     sign_compute_contracts(world)
     plan_capex_and_leases(world)
     roll_over_maturing_loans(world)
@@ -128,45 +128,60 @@ def _weekly_bills(world: World) -> np.ndarray:
 
 # -- GPU cloud contracts ---------------------------------------------------------------------------
 class _Offers:
-    """Providers' capacity on offer while the week's contracts are signed.
+    """Providers' compute on offer while the week's contracts are signed, in compute units.
 
-    Capacity on offer is spare GPUs plus free space the provider could fill with new GPUs;
-    GPUs bought and contracts sold during the week update it. Quantities are per alive
-    provider ``j``.
+    Compute on offer is spare GPUs (at the fleet's efficiency) plus free space the provider
+    could fill with new frontier GPUs; GPUs bought and contracts sold during the week update
+    it. Quantities are per alive provider ``j``.
     """
 
     def __init__(self, world: World):
         totals = world.book.contracts.totals(world.n_agents)
         providers = world.agents.providers
         self.table = world.agents.table
+        self.frontier = world.drivers.state.frontier_efficiency
         self.alive = world.agents.active_members(providers)
         self.rows = providers.row[self.alive]
         self.big_tech = providers.big_tech[self.alive].tolist()
-        sold = totals.cloud_sold_mw[self.rows]
-        bought = totals.cloud_bought_active_mw[self.rows]
+        sold = totals.cloud_sold_cu[self.rows]
+        bought = totals.cloud_bought_active_cu[self.rows]
         space = providers.own_space_mw[self.alive] + totals.hosting_leased_active_mw[self.rows]
-        gpu = self.table.gpu_mw[self.rows]
-        self.offers = (spare_gpu_mw(gpu, bought, sold) + free_space_mw(space, 0.0, gpu)).tolist()
         self.sold, self.bought, self.space = sold.tolist(), bought.tolist(), space.tolist()
+        self.offers = [self._offer(j) for j in range(len(self.rows))]
 
     def spare(self, j: int) -> float:
-        """Provider ``j``'s GPUs not committed to contracts, MW-IT."""
-        gpu = float(self.table.gpu_mw[self.rows[j]])
-        return max(0.0, gpu + self.bought[j] - self.sold[j])
+        """Provider ``j``'s compute not committed to contracts, compute units."""
+        row = self.rows[j]
+        own = float(self.table.gpu_mw[row] * self.table.gpu_efficiency[row])
+        return max(0.0, own + self.bought[j] - self.sold[j])
 
-    def update(self, j: int, sold_mw: float) -> None:
-        """Provider ``j`` has sold ``sold_mw`` more (and may have bought GPUs)."""
-        self.sold[j] += sold_mw
-        gpu = float(self.table.gpu_mw[self.rows[j]])
-        self.offers[j] = self.spare(j) + max(0.0, self.space[j] - gpu)
+    def efficiency(self, j: int) -> float:
+        """Compute per MW of provider ``j``'s fleet (the frontier's if it has no GPUs)."""
+        row = self.rows[j]
+        return (
+            float(self.table.gpu_efficiency[row]) if self.table.gpu_mw[row] > 0 else self.frontier
+        )
+
+    def _offer(self, j: int) -> float:
+        free_mw = max(0.0, self.space[j] - float(self.table.gpu_mw[self.rows[j]]))
+        return self.spare(j) + free_mw * self.frontier
+
+    def update(self, j: int, sold_cu: float) -> None:
+        """Provider ``j`` has sold ``sold_cu`` more (and may have bought GPUs)."""
+        self.sold[j] += sold_cu
+        self.offers[j] = self._offer(j)
 
 
 def sign_compute_contracts(world: World) -> None:
-    """Labs fill the gap between wanted and contracted compute with providers' capacity."""
+    """Labs fill the gap between wanted and contracted compute with providers' capacity.
+
+    Quantities are compute units; each contract is priced at the market rent of the GPUs
+    behind it (:meth:`bubblesim.markets.spot.SpotMarket.rent_usd_per_mw_year`).
+    """
     share = world.config.behaviour.lab_contract_share
     labs, rng = world.agents.labs, world.match_rng
-    contracted = world.book.contracts.totals(world.n_agents).cloud_contracted_mw[labs.row]
-    gaps = labs.desired_mw * share - contracted
+    contracted = world.book.contracts.totals(world.n_agents).cloud_contracted_cu[labs.row]
+    gaps = labs.desired_cu * share - contracted
     gaps[world.agents.table.is_defaulted(labs.row)] = 0.0
     order = rng.permutation(len(labs))
     if not (gaps >= MIN_DEAL_MW).any():
@@ -182,35 +197,37 @@ def sign_compute_contracts(world: World) -> None:
             if offers.offers[j] < MIN_DEAL_MW:
                 continue
             provider = int(offers.rows[j])
-            mw = _equip(world, offers, j, min(gap, offers.offers[j]))
+            cu = _equip(world, offers, j, min(gap, offers.offers[j]))
             sold = 0.0
-            if mw >= MIN_DEAL_MW:
-                _sign_gpu_cloud(world, provider, row, mw)
-                sold = mw
-                gap -= mw
+            if cu >= MIN_DEAL_MW:
+                _sign_gpu_cloud(world, provider, row, cu, offers.efficiency(j))
+                sold = cu
+                gap -= cu
             offers.update(j, sold)
             if gap < MIN_DEAL_MW:
                 break
         open_ = [j for j in open_ if offers.offers[j] >= MIN_DEAL_MW]
 
 
-def _equip(world: World, offers: _Offers, j: int, mw: float) -> float:
-    """Make sure ``mw`` of GPUs are free for a new contract, buying (and financing) the rest.
+def _equip(world: World, offers: _Offers, j: int, cu: float) -> float:
+    """Make sure ``cu`` compute units are free for a new contract, buying (financing) the rest.
 
-    Big tech pays cash; a neocloud borrows the origination LTV against the new GPUs and pays
-    the rest from cash. Returns the MW it can actually offer.
+    Spare compute goes first; the rest is new frontier GPUs. Big tech pays cash; a neocloud
+    borrows the origination LTV against the new GPUs and pays the rest from cash. Returns the
+    compute units it can actually offer.
     """
     spare = offers.spare(j)
-    to_buy = max(0.0, mw - spare)
+    frontier = offers.frontier
+    to_buy = max(0.0, cu - spare) / frontier
     if to_buy <= 0:
-        return mw
+        return cu
     row = int(offers.rows[j])
     cash = float(world.ledger.cash_usd[row])
-    price = world.config.markets.market_gpu_price_usd_per_mw
+    price = world.hardware.list_price_usd_per_mw
     if offers.big_tech[j]:
         to_buy = max(0.0, min(to_buy, cash / price))
         world.hardware.buy_gpus(row, to_buy)
-        return spare + to_buy
+        return spare + to_buy * frontier
     ltv = world.config.credit.credit_gpu_ltv_max
     cost = to_buy * price
     lender = world.desk.find_lender(ltv * cost)
@@ -226,14 +243,19 @@ def _equip(world: World, offers: _Offers, j: int, mw: float) -> float:
         return spare
     world.desk.make_loan(lender, row, loan_usd, Collateral.GPU, "GPU loan")
     world.hardware.buy_gpus(row, to_buy)
-    return spare + to_buy
+    return spare + to_buy * frontier
 
 
-def _sign_gpu_cloud(world: World, provider: int, lab: int, mw: float) -> None:
-    """Sign a GPU cloud contract; the lab pays the prepayment if it can."""
+def _sign_gpu_cloud(world: World, provider: int, lab: int, cu: float, efficiency: float) -> None:
+    """Sign a GPU cloud contract for ``cu`` compute units on GPUs of ``efficiency``.
+
+    Its capacity is ``cu / efficiency`` MW-IT at the market rent of that generation per MW;
+    the lab pays the prepayment if it can.
+    """
     c = world.config.contracts
     week = world.clock.week
-    price = c.contract_gpu_cloud_price_usd_per_mw_year
+    mw = cu / efficiency
+    price = float(world.spot.rent_usd_per_mw_year(efficiency))
     prepay = min(float(world.ledger.cash_usd[lab]), c.contract_prepayment_share * mw * price)
     contracts = world.book.contracts
     contract = contracts.add(
@@ -247,6 +269,7 @@ def _sign_gpu_cloud(world: World, provider: int, lab: int, mw: float) -> None:
         take_or_pay_share=c.contract_take_or_pay_share,
         prepay_offset_usd_per_week=prepay / WEEKS_PER_YEAR,
         status=Status.ACTIVE,
+        efficiency=efficiency,
     )
     if prepay > 0:
         world.ledger.transfer(lab, provider, prepay, Flow.PREPAYMENT)
@@ -258,6 +281,48 @@ def _sign_gpu_cloud(world: World, provider: int, lab: int, mw: float) -> None:
         amount_usd=mw * price / WEEKS_PER_YEAR * c.contract_gpu_cloud_term_weeks,
         detail=f"GPU cloud {mw:,.0f} MW",
     )
+
+
+def renew_maturing_contracts(world: World) -> None:
+    """GPU cloud contracts in their last week renew with the same provider, re-priced at market.
+
+    A lab renews the part of a maturing contract it still wants on term (its desired compute
+    times its contract share, less its other contracts); the renewed part runs a new term at
+    the market rent of its GPUs' generation
+    (:meth:`bubblesim.markets.spot.SpotMarket.rent_usd_per_mw_year`). The rest matures.
+    Contracts with a defaulted party or an outside party on either side do not renew.
+    """
+    c = world.book.contracts
+    week = world.clock.week
+    live = world.book.live_of_kind(ContractKind.GPU_CLOUD, active_only=True)
+    ending = live[(c.end_week[live] == week + 1) & ~c.outside_buyer[live] & ~c.outside_seller[live]]
+    if ending.size == 0:
+        return
+    table, labs = world.agents.table, world.agents.labs
+    lab_index = {int(r): i for i, r in enumerate(labs.row.tolist())}
+    share = world.config.behaviour.lab_contract_share
+    term = world.config.contracts.contract_gpu_cloud_term_weeks
+    contracted = world.book.contracts.totals(world.n_agents).cloud_contracted_cu.copy()
+    for k in ending.tolist():
+        buyer, seller = int(c.buyer[k]), int(c.seller[k])
+        index = lab_index.get(buyer)
+        if index is None or table.is_defaulted(buyer) or table.is_defaulted(seller):
+            continue
+        cu = float(c.mw[k] * c.efficiency[k])
+        wanted = float(labs.desired_cu[index]) * share - (float(contracted[buyer]) - cu)
+        keep = min(1.0, max(0.0, wanted / cu)) if cu > 0 else 0.0
+        if keep * cu < MIN_DEAL_MW:
+            continue
+        price = float(world.spot.rent_usd_per_mw_year(float(c.efficiency[k])))
+        c.renew(k, week + 1 + term, price, float(c.mw[k]) * keep)
+        contracted[buyer] -= cu * (1.0 - keep)
+        world.events.record(
+            EventKind.CONTRACT_SIGNED,
+            seller,
+            counterparty=buyer,
+            amount_usd=float(c.mw[k]) * price / WEEKS_PER_YEAR * term,
+            detail=f"GPU cloud {float(c.mw[k]):,.0f} MW renewed at market",
+        )
 
 
 # -- capex and hosting leases ----------------------------------------------------------------------

@@ -52,12 +52,12 @@ def _labs_plan_compute(world: World) -> None:
         state.ai_demand_growth_per_year,
         b.expectation_smoothing,
         b.lab_compute_spend_to_revenue,
-        world.config.contracts.contract_gpu_cloud_price_usd_per_mw_year,
+        world.spot.price_usd_per_cu_year,
         world.desk.equity_window > 0,  # last week's window
         b.lab_planning_horizon_weeks / WEEKS_PER_YEAR,
     )
     wanted = np.full(world.n_agents, np.nan)
-    wanted[labs.row[alive]] = labs.desired_mw[alive]
+    wanted[labs.row[alive]] = labs.desired_cu[alive]
     world.book.contracts.use_capacity(wanted)
 
 

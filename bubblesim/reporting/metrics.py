@@ -7,6 +7,7 @@ series does not depend on how its sum is vectorised.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ import mesa
 import numpy as np
 from numba import njit
 
-from bubblesim.accounts.instruments import ContractKind
+from bubblesim.accounts.instruments import COLLATERAL_CODE, Collateral, ContractKind
 from bubblesim.agents.base import AGENT_TYPES, TYPE_CODE, AgentType, HealthCode
 from bubblesim.columns import seq_sum
 
@@ -74,16 +75,66 @@ def gpu_cloud_contracted_mw(world: World) -> float:
     return seq_sum(world.book.contracts.mw[_cloud(world)])
 
 
-def delivered_mw(world: World) -> float:
-    """Compute actually used: contracted capacity times usage, plus spot trades, MW-IT."""
+def gpu_cloud_contracted_cu(world: World) -> float:
+    """Compute under active GPU cloud contracts, compute units (MW-IT of week-0 frontier chips)."""
     c, rows = world.book.contracts, _cloud(world)
-    return float(seq_sum(c.mw[rows] * c.usage_share[rows]) + world.spot.traded_mw)
+    return seq_sum(c.mw[rows] * c.efficiency[rows])
 
 
-def ai_demand_mw(world: World) -> float:
-    """Compute the labs want, MW-IT."""
+def _spot_sold_mw(world: World) -> float:
+    providers = world.agents.providers
+    return seq_sum(world.agents.table.spot_sold_mw[providers.row])
+
+
+def delivered_mw(world: World) -> float:
+    """GPU capacity actually used: contracted capacity times usage, plus spot sales, MW-IT."""
+    c, rows = world.book.contracts, _cloud(world)
+    return float(seq_sum(c.mw[rows] * c.usage_share[rows]) + _spot_sold_mw(world))
+
+
+def delivered_cu(world: World) -> float:
+    """Compute actually used: contracted compute times usage, plus spot trades, compute units."""
+    c, rows = world.book.contracts, _cloud(world)
+    used = seq_sum(c.mw[rows] * c.efficiency[rows] * c.usage_share[rows])
+    return float(used + world.spot.traded_cu)
+
+
+def ai_demand_cu(world: World) -> float:
+    """Compute the labs want, compute units."""
     labs = world.agents.labs
-    return seq_sum(labs.desired_mw[world.agents.active_members(labs)])
+    return seq_sum(labs.desired_cu[world.agents.active_members(labs)])
+
+
+def gpu_loan_ltv(world: World) -> float:
+    """LTV of the GPU-backed book: principal of GPU-secured loans over their collateral's value.
+
+    Summed over the borrowers with such loans (who have not defaulted); 0 without any.
+    """
+    return _gpu_ltvs(world)[0]
+
+
+def gpu_loan_ltv_max(world: World) -> float:
+    """The highest LTV of any GPU-backed borrower's GPU-secured loans (0 without any)."""
+    return _gpu_ltvs(world)[1]
+
+
+def _gpu_ltvs(world: World) -> tuple[float, float]:
+    loans, table = world.book.loans, world.agents.table
+    active = loans.active()
+    gpu = active[loans.collateral[active] == COLLATERAL_CODE[Collateral.GPU]]
+    gpu = gpu[~table.is_defaulted(loans.borrower[gpu])]
+    if gpu.size == 0:
+        return 0.0, 0.0
+    owed = np.bincount(loans.borrower[gpu], loans.principal_usd[gpu], len(table))
+    borrowers = np.flatnonzero(owed > 0)
+    if borrowers.size == 0:
+        return 0.0, 0.0
+    value = world.hardware.gpu_value(borrowers)
+    principal = owed[borrowers]
+    total = seq_sum(value)
+    aggregate = seq_sum(principal) / total if total > 0 else math.inf
+    each = np.divide(principal, value, out=np.full(len(value), math.inf), where=value > 0)
+    return float(aggregate), float(each.max())
 
 
 def utilisation(world: World) -> float:
@@ -123,18 +174,27 @@ REPORTERS: dict[str, Callable[[World], float]] = {
     "credit_supply_usd": credit_supply_usd,
     "new_lending_usd": lambda w: float(w.desk.new_lending_usd),
     "credit_refusals": lambda w: w.desk.refusals,
-    "spot_price_usd_per_mw_year": lambda w: float(w.spot.price_usd_per_mw_year),
-    "gpu_resale_usd_per_mw": lambda w: float(w.hardware.frontier_gpu_usd_per_mw()),
+    "spot_price_usd_per_cu_year": lambda w: float(w.spot.price_usd_per_cu_year),
+    "gpu_rent_vintage0_usd_per_mw_year": lambda w: float(w.spot.rent_usd_per_mw_year(1.0)),
+    "gpu_rent_frontier_usd_per_mw_year": lambda w: float(
+        w.spot.rent_usd_per_mw_year(w.drivers.state.frontier_efficiency)
+    ),
+    "gpu_resale_usd_per_mw": lambda w: float(w.hardware.fleet_gpu_usd_per_mw()),
+    "gpu_frontier_usd_per_mw": lambda w: float(w.hardware.frontier_gpu_usd_per_mw()),
     "gpu_vintage0_usd_per_mw": lambda w: float(w.hardware.vintage0_gpu_usd_per_mw()),
+    "gpu_loan_ltv": gpu_loan_ltv,
+    "gpu_loan_ltv_max": gpu_loan_ltv_max,
     "gpu_resale_index": lambda w: float(w.hardware.gpu_resale_index),
     "asic_price_usd_per_th": lambda w: float(w.hardware.asic_value_per_th()),
     "utilisation": utilisation,
     "btc_price_usd": lambda w: float(w.drivers.state.btc_price_usd),
     "hashprice_usd_per_ph_day": lambda w: float(w.drivers.state.hashprice_usd_per_ph_day),
     "ai_end_revenue_usd_per_year": lambda w: float(w.drivers.state.ai_end_revenue_usd_per_year),
-    "ai_demand_mw": ai_demand_mw,
+    "ai_demand_cu": ai_demand_cu,
     "contracted_mw": gpu_cloud_contracted_mw,
+    "contracted_cu": gpu_cloud_contracted_cu,
     "delivered_mw": delivered_mw,
+    "delivered_cu": delivered_cu,
     "ai_revenue_gap_usd_per_year": ai_revenue_gap_usd_per_year,
     "base_rate_per_year": lambda w: float(w.drivers.state.base_rate_per_year),
     "power_price_usd_per_mwh": lambda w: float(w.drivers.state.power_price_usd_per_mwh),
@@ -172,17 +232,20 @@ def snapshot(world: World) -> dict[str, float]:
         miners.row,
         miners.power_mw,
         labs.row,
-        labs.desired_mw,
+        labs.desired_cu,
         loans.active(),
         loans.principal_usd,
         _cloud(world),
         c.mw,
         c.usage_share,
         c.price_usd_per_mw_year,
+        c.efficiency,
         len(AGENT_TYPES),
     ).tolist()
-    delivered = t[_DELIVERED] + world.spot.traded_mw
+    delivered = t[_DELIVERED] + _spot_sold_mw(world)
     installed = t[_INSTALLED]
+    ltv, ltv_max = _gpu_ltvs(world)
+    spot = world.spot
     out: dict[str, float] = {"week": world.clock.week}
     for code, kind in enumerate(AGENT_TYPES):
         out[f"defaults_{kind}"] = int(t[_COUNTS + code])
@@ -195,18 +258,27 @@ def snapshot(world: World) -> dict[str, float]:
             "credit_supply_usd": t[_SUPPLY],
             "new_lending_usd": float(world.desk.new_lending_usd),
             "credit_refusals": world.desk.refusals,
-            "spot_price_usd_per_mw_year": float(world.spot.price_usd_per_mw_year),
-            "gpu_resale_usd_per_mw": hardware.frontier_gpu_usd_per_mw(),
+            "spot_price_usd_per_cu_year": float(spot.price_usd_per_cu_year),
+            "gpu_rent_vintage0_usd_per_mw_year": float(spot.rent_usd_per_mw_year(1.0)),
+            "gpu_rent_frontier_usd_per_mw_year": float(
+                spot.rent_usd_per_mw_year(state.frontier_efficiency)
+            ),
+            "gpu_resale_usd_per_mw": hardware.fleet_gpu_usd_per_mw(),
+            "gpu_frontier_usd_per_mw": hardware.frontier_gpu_usd_per_mw(),
             "gpu_vintage0_usd_per_mw": hardware.vintage0_gpu_usd_per_mw(),
+            "gpu_loan_ltv": ltv,
+            "gpu_loan_ltv_max": ltv_max,
             "gpu_resale_index": float(hardware.gpu_resale_index),
             "asic_price_usd_per_th": float(hardware.asic_value_per_th()),
             "utilisation": float(min(1.0, delivered / installed)) if installed > 0 else 0.0,
             "btc_price_usd": float(state.btc_price_usd),
             "hashprice_usd_per_ph_day": float(state.hashprice_usd_per_ph_day),
             "ai_end_revenue_usd_per_year": float(state.ai_end_revenue_usd_per_year),
-            "ai_demand_mw": t[_DEMAND],
+            "ai_demand_cu": t[_DEMAND],
             "contracted_mw": t[_CONTRACTED],
+            "contracted_cu": t[_CONTRACTED_CU],
             "delivered_mw": delivered,
+            "delivered_cu": t[_DELIVERED_CU] + spot.traded_cu,
             "ai_revenue_gap_usd_per_year": t[_SPEND] - state.ai_end_revenue_usd_per_year,
             "base_rate_per_year": float(state.base_rate_per_year),
             "power_price_usd_per_mwh": float(state.power_price_usd_per_mwh),
@@ -230,8 +302,10 @@ def snapshot(world: World) -> dict[str, float]:
     _SPEND,
     _INSTALLED,
     _CASH,
+    _CONTRACTED_CU,
+    _DELIVERED_CU,
     _COUNTS,
-) = range(12)
+) = range(14)
 
 
 @njit(cache=True)
@@ -256,6 +330,7 @@ def _totals(
     mw,
     usage,
     price,
+    efficiency,
     n_types,
 ):  # pragma: no cover
     """The totals behind the series, in one pass (compiled loop)."""
@@ -286,6 +361,8 @@ def _totals(
         k = cloud[i]
         out[_CONTRACTED] += mw[k]
         out[_DELIVERED] += mw[k] * usage[k]
+        out[_CONTRACTED_CU] += mw[k] * efficiency[k]
+        out[_DELIVERED_CU] += mw[k] * efficiency[k] * usage[k]
         out[_SPEND] += mw[k] * price[k]
     return out
 
