@@ -1,0 +1,20 @@
+"""Phase diagrams: P(cascade) over the slowdown depth and a second stress, 100 seeds a point.
+
+Three declared sweeps, each a grid with common seeds: demand depth × miner leverage
+(``experiments/demand_vs_leverage.toml``), demand depth × the size of an unscheduled chip
+generation (``demand_vs_chips.toml``, the Trainium-3 question) and demand depth × lender capital
+(``demand_vs_lender_capital.toml``). Each is run by the sweep runner and analysed by
+:func:`bubblesim.sweep.analysis.analyze_folder` (probability table with Wilson intervals,
+heatmaps of the probability and of one magnitude).
+
+Run: ``python -m experiments.phase_diagrams [--max-seeds N] [--executor dask]``.
+"""
+
+from pathlib import Path
+
+HERE = Path(__file__).parent
+DIAGRAMS: dict[str, Path] = {
+    "demand_vs_leverage": HERE.parent / "demand_vs_leverage.toml",
+    "demand_vs_chips": HERE / "demand_vs_chips.toml",
+    "demand_vs_lender_capital": HERE / "demand_vs_lender_capital.toml",
+}
