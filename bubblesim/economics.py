@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from numba import njit
 
 from bubblesim.units import HOURS_PER_WEEK
@@ -272,6 +273,139 @@ def annualised_growth(new: float, old: float, periods_per_year: float) -> float:
     plans; the bounds keep a collapse or a restart from producing absurd expectations.
     """
     return min(5.0, max(-0.95, (new / old) ** periods_per_year - 1.0))
+
+
+def installed_capex_usd(capex_path_usd: np.ndarray, end: int, life_weeks: float) -> float:
+    """Capex of the installed base: what was spent in the last ``life_weeks`` weeks up to ``end``.
+
+    ``K(t) = Σ_{t − L < s ≤ t} I(s)``: straight-line capital, each week's capex counting until
+    it is fully depreciated (a vintage capital stock, e.g. Jorgenson 1963).
+
+    Args:
+        capex_path_usd: Capex by week (index 0 = the first week recorded).
+        end: Index of the current week in the path.
+        life_weeks: ``L``, the depreciation life in weeks.
+
+    Returns:
+        USD.
+    """
+    start = max(0, math.floor(end - life_weeks) + 1)
+    return float(capex_path_usd[start : end + 1].sum()) if end >= 0 else 0.0
+
+
+def required_revenue_usd_per_year(
+    gpu_capex_usd: float,
+    datacentre_capex_usd: float,
+    cost_of_capital_per_year: float,
+    gpu_life_years: float,
+    datacentre_life_years: float,
+    opex_usd_per_year: float,
+) -> float:
+    """Revenue the installed AI base needs each year (the Bain gap's "revenue needed").
+
+    ``R_req = K_gpu (r + 1/L_gpu) + K_dc (r + 1/L_dc) + opex``: a return on the capital at the
+    cost of capital ``r`` plus straight-line depreciation, plus operating costs (the user cost
+    of capital, Jorgenson 1963; Bain & Co. 2025 frame the $2T needed by 2030 the same way, from
+    the capex of the build-out, calib. §2).
+
+    Args:
+        gpu_capex_usd: ``K_gpu``, GPU capex within its life (:func:`installed_capex_usd`).
+        datacentre_capex_usd: ``K_dc``, data-centre capex within its life.
+        cost_of_capital_per_year: ``r``.
+        gpu_life_years: ``L_gpu``.
+        datacentre_life_years: ``L_dc``.
+        opex_usd_per_year: Power and operating costs of the installed base.
+
+    Returns:
+        USD per year.
+    """
+    gpu = gpu_capex_usd * (cost_of_capital_per_year + 1.0 / gpu_life_years)
+    dc = datacentre_capex_usd * (cost_of_capital_per_year + 1.0 / datacentre_life_years)
+    return gpu + dc + opex_usd_per_year
+
+
+@njit(cache=True)
+def served_revenue_usd_per_year(
+    potential_usd_per_year: float,
+    compute_cu: float,
+    revenue_per_cu_usd_per_year: float,
+    elasticity: float,
+) -> float:
+    """End revenue a lab earns from the demand it faces and the compute it has.
+
+    ``R = A × min(1, C / N)^ε`` with ``N = A / π``: adoption ``A`` is the revenue users would
+    pay if served; serving it takes ``N`` compute units at ``π`` dollars of revenue per unit;
+    with less compute ``C`` the lab serves its most valuable users first, so revenue falls
+    with elasticity ``ε`` (a CES service technology with a Leontief cap at full adoption).
+
+    Args:
+        potential_usd_per_year: ``A``.
+        compute_cu: ``C``, compute units available.
+        revenue_per_cu_usd_per_year: ``π``.
+        elasticity: ``ε`` (0: revenue is ``A`` whatever the compute).
+
+    Returns:
+        USD per year.
+    """
+    if potential_usd_per_year <= 0.0:
+        return 0.0
+    need = potential_usd_per_year / revenue_per_cu_usd_per_year
+    served = min(1.0, max(0.0, compute_cu) / need)
+    if elasticity == 0.0:
+        return potential_usd_per_year
+    return potential_usd_per_year * served**elasticity
+
+
+def revenue_per_compute_unit(
+    base_usd_per_year: float, intensity_growth_per_year: float, week: int
+) -> float:
+    """Revenue a compute unit serves at ``week``: ``π(t) = π₀ e^{−λ t / 52}``.
+
+    The compute each dollar of AI revenue needs grows at ``λ`` a year (larger models, longer
+    reasoning: compute demand outgrows chip efficiency, Bain 2025).
+    """
+    return base_usd_per_year * math.exp(-intensity_growth_per_year * week / 52.0)
+
+
+def lab_revenue_multiple(
+    base_multiple: float, sentiment: float, expected_growth: float, reference_growth: float
+) -> float:
+    """A lab's valuation per dollar of revenue run-rate: ``M = M₀ S (1 + gᵉ) / (1 + g_ref)``.
+
+    Investors pay for growth and follow the AI narrative: the multiple scales with sentiment
+    ``S`` (Shiller 2017; Minsky 1986) and with expected growth relative to the growth the base
+    multiple was observed at (a Gordon-style growth multiple, linearised).
+
+    Args:
+        base_multiple: ``M₀``.
+        sentiment: ``S`` in [0, 1].
+        expected_growth: ``gᵉ``, the lab's expected revenue growth.
+        reference_growth: ``g_ref``.
+
+    Returns:
+        The multiple (never negative).
+    """
+    return base_multiple * sentiment * max(0.0, 1.0 + expected_growth) / (1.0 + reference_growth)
+
+
+def equity_round_usd(need_usd: float, pre_money_usd: float, max_dilution: float) -> float:
+    """What an equity round raises: the need, up to what the valuation allows.
+
+    Selling at most a share ``d`` of the post-money company, ``X / (V + X) ≤ d``, caps the round
+    at ``X ≤ d V / (1 − d)`` of pre-money value ``V``.
+
+    Args:
+        need_usd: What the firm wants to raise.
+        pre_money_usd: ``V``.
+        max_dilution: ``d`` in (0, 1].
+
+    Returns:
+        USD raised.
+    """
+    if pre_money_usd <= 0 or need_usd <= 0:
+        return 0.0
+    cap = math.inf if max_dilution >= 1.0 else max_dilution * pre_money_usd / (1.0 - max_dilution)
+    return min(need_usd, cap)
 
 
 def compute_anchor_usd_per_cu_year(

@@ -19,6 +19,7 @@ from bubblesim.contagion import price_after_sales
 from bubblesim.economics import gpu_value_usd_per_mw
 
 if TYPE_CHECKING:
+    from bubblesim.accounts.capex import CapexRecord
     from bubblesim.accounts.ledger import Ledger
     from bubblesim.agents.base import FirmTable
     from bubblesim.config import ModelConfig
@@ -68,6 +69,7 @@ class HardwareMarket:
         spot: The spot market (its rental ratio moves GPU values).
         firms: The firm table (the fleets).
         ledger: The ledger (trades move cash; revaluations move equity).
+        capex: The capex record GPU purchases are written to.
 
     Attributes:
         gpu: The GPU resale market.
@@ -81,6 +83,7 @@ class HardwareMarket:
         spot: SpotMarket,
         firms: FirmTable,
         ledger: Ledger,
+        capex: CapexRecord | None = None,
     ):
         self.cfg = config.markets
         self.fire_sale_impact = config.channels.channel_fire_sale
@@ -90,6 +93,7 @@ class HardwareMarket:
         self.spot = spot
         self.firms = firms
         self.ledger = ledger
+        self.capex = capex
         self.version = 0  # changes with the drivers' state and the resale indices
         self._marked: tuple | None = None
 
@@ -206,6 +210,8 @@ class HardwareMarket:
         cost = mw * self.list_price_usd_per_mw
         self.ledger.transfer(row, None, cost, Flow.HARDWARE_PURCHASE)
         self.firms.install_gpus(row, mw, self.state.frontier_efficiency, cost)
+        if self.capex is not None:
+            self.capex.record_gpu(cost)
         return cost
 
     def sell_gpus(self, row: int, mw: float) -> float:

@@ -41,11 +41,13 @@ def run(world: World) -> None:
 
 # -- equity ----------------------------------------------------------------------------------------
 def reorganise_labs(world: World) -> None:
-    """A defaulted lab's business re-emerges, recapitalised, after a reorganisation.
+    """A defaulted lab's business re-emerges after a reorganisation, if investors fund it.
 
-    Its users and models outlive its balance sheet: after ``lab_reorganisation_weeks`` a
-    successor with the same revenue share enters with fresh equity from strategic investors
-    (a year of its revenue, whatever the market's sentiment) and no contracts. Successors are
+    Its users and models outlive its balance sheet: from ``lab_reorganisation_weeks`` after
+    its default, a successor with the same share of adoption enters once investors fund it at
+    the current valuation (:meth:`bubblesim.markets.equity.EquityMarket.successor_round_usd`):
+    it seeks a year of the business's revenue and gets what the valuation allows, with no
+    contracts. While the equity window is shut nobody funds it, and it waits. Successors are
     new agents; the defaulted one stays defaulted in the record.
     """
     b = world.config.behaviour
@@ -53,9 +55,14 @@ def reorganise_labs(world: World) -> None:
     waiting = table.is_defaulted(labs.row) & (labs.successor < 0)
     if not waiting.any():
         return
+    adoption = world.drivers.state.ai_end_revenue_usd_per_year
     for index in np.flatnonzero(waiting).tolist():
         row = int(labs.row[index])
         if week - int(table.default_week[row]) < b.lab_reorganisation_weeks:
+            continue
+        need = b.lab_equity_raise_weeks * float(labs.revenue_share[index]) * adoption / 52
+        raise_usd = world.equity.successor_round_usd(index, need)
+        if raise_usd <= 0:
             continue
         name = world.agents.firms[row].name
         successor = world.agents.add(
@@ -66,8 +73,6 @@ def reorganise_labs(world: World) -> None:
             revenue_share=float(labs.revenue_share[index]),
         )
         labs.succeed(index, successor.index)
-        revenue = float(labs.revenue_usd_per_year[index])
-        raise_usd = b.lab_equity_raise_weeks * revenue / WEEKS_PER_YEAR
         world.ledger.transfer(None, successor.row, raise_usd, Flow.EQUITY_RAISED)
         world.events.record(
             EventKind.EQUITY_RAISED,
@@ -88,9 +93,13 @@ def _successor_name(world: World, name: str) -> str:
 
 
 def raise_lab_equity(world: World) -> None:
-    """Labs short of cash raise equity if the window is open; otherwise the refusal is logged."""
+    """Labs short of cash raise equity at their valuation if the window is open.
+
+    A round raises the lab's need up to what its valuation allows
+    (:meth:`bubblesim.markets.equity.EquityMarket.raise_lab_round`); a shut window, or a
+    valuation that allows nothing, is logged as a refusal.
+    """
     b = world.config.behaviour
-    width = world.desk.equity_window
     labs = world.agents.labs
     alive = world.agents.active_members(labs)
     rows = labs.row[alive]
@@ -106,17 +115,18 @@ def raise_lab_equity(world: World) -> None:
     for index, row, amount in zip(alive.tolist(), rows.tolist(), need.tolist(), strict=True):
         if amount <= 0:
             continue
-        if width > 0:
-            world.ledger.transfer(None, row, amount * width, Flow.EQUITY_RAISED)
-            world.events.record(EventKind.EQUITY_RAISED, row, amount_usd=amount * width)
+        raised = world.equity.raise_lab_round(index, amount)
+        if raised > 0:
+            world.events.record(EventKind.EQUITY_RAISED, row, amount_usd=raised)
             labs.raised_equity(index)
         elif labs.equity_refused_event[index] < 0:
+            shut = world.desk.equity_window <= 0
             event = world.events.record(
                 EventKind.EQUITY_REFUSED,
                 row,
                 amount_usd=amount,
                 trigger=world.agents.latest_shock_of(row),
-                detail="equity window closed",
+                detail="equity window closed" if shut else "no valuation to raise on",
             )
             labs.refuse_equity(index, event)
 
@@ -187,6 +197,7 @@ def sign_compute_contracts(world: World) -> None:
     if not (gaps >= MIN_DEAL_MW).any():
         return  # nobody needs compute: no offers to gather, no draws to make
     offers = _Offers(world)
+    bills = _weekly_bills(world).copy()
     open_ = [j for j, offer in enumerate(offers.offers) if offer >= MIN_DEAL_MW]
     for i in order.tolist():
         row = int(labs.row[i])
@@ -200,7 +211,9 @@ def sign_compute_contracts(world: World) -> None:
             cu = _equip(world, offers, j, min(gap, offers.offers[j]))
             sold = 0.0
             if cu >= MIN_DEAL_MW:
-                _sign_gpu_cloud(world, provider, row, cu, offers.efficiency(j))
+                bills[row] += _sign_gpu_cloud(
+                    world, provider, row, cu, offers.efficiency(j), float(bills[row])
+                )
                 sold = cu
                 gap -= cu
             offers.update(j, sold)
@@ -246,17 +259,29 @@ def _equip(world: World, offers: _Offers, j: int, cu: float) -> float:
     return spare + to_buy * frontier
 
 
-def _sign_gpu_cloud(world: World, provider: int, lab: int, cu: float, efficiency: float) -> None:
+PREPAYMENT_RESERVE_WEEKS = 13
+"""A lab prepays only out of the cash it holds beyond a quarter of its contract bills."""
+
+
+def _sign_gpu_cloud(
+    world: World, provider: int, lab: int, cu: float, efficiency: float, bills_usd: float
+) -> float:
     """Sign a GPU cloud contract for ``cu`` compute units on GPUs of ``efficiency``.
 
-    Its capacity is ``cu / efficiency`` MW-IT at the market rent of that generation per MW;
-    the lab pays the prepayment if it can.
+    Its capacity is ``cu / efficiency`` MW-IT at the market rent of that generation per MW.
+    The lab prepays what it can spare: its cash beyond a quarter of its weekly contract bills
+    (``bills_usd`` before this contract, plus this one's).
+
+    Returns:
+        The contract's gross weekly payment.
     """
     c = world.config.contracts
     week = world.clock.week
     mw = cu / efficiency
     price = float(world.spot.rent_usd_per_mw_year(efficiency))
-    prepay = min(float(world.ledger.cash_usd[lab]), c.contract_prepayment_share * mw * price)
+    weekly = mw * price / WEEKS_PER_YEAR
+    spare = float(world.ledger.cash_usd[lab]) - PREPAYMENT_RESERVE_WEEKS * (bills_usd + weekly)
+    prepay = min(max(0.0, spare), c.contract_prepayment_share * mw * price)
     contracts = world.book.contracts
     contract = contracts.add(
         kind=ContractKind.GPU_CLOUD,
@@ -281,6 +306,7 @@ def _sign_gpu_cloud(world: World, provider: int, lab: int, cu: float, efficiency
         amount_usd=mw * price / WEEKS_PER_YEAR * c.contract_gpu_cloud_term_weeks,
         detail=f"GPU cloud {mw:,.0f} MW",
     )
+    return weekly
 
 
 def renew_maturing_contracts(world: World) -> None:
@@ -430,6 +456,7 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     if loan_usd > 0:
         world.desk.make_loan(lender, row, loan_usd, Collateral.PROJECT, "project loan")
     world.ledger.transfer(row, None, cost, Flow.CONSTRUCTION)
+    world.capex.record_datacentre(cost)
     world.agents.table.start_hall(row, cost)
     return True
 
@@ -506,6 +533,7 @@ def _self_build(world: World, provider: int, mw: float) -> None:
         return
     cost = mw * m.market_colo_build_cost_usd_per_mw
     world.ledger.transfer(row, None, cost, Flow.CONSTRUCTION)
+    world.capex.record_datacentre(cost)
     world.agents.table.add_hall(row, cost)
     world.agents.providers.start_building(
         provider, world.clock.week + 2 * m.market_conversion_lag_weeks, mw

@@ -116,6 +116,7 @@ def clear_spot_market(world: World) -> None:
     demand = np.minimum(want, afford)
     total_s, total_d = seq_sum(supply), seq_sum(demand)
     traded = min(total_s, total_d)
+    labs.bought_spot(alive, traded * demand / total_d if traded > 0 else np.zeros(len(alive)))
     if traded > 0:
         paid = traded * demand / total_d * weekly_price
         received = traded * supply / total_s * weekly_price

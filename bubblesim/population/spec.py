@@ -131,8 +131,14 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
         firms[firm.name] = firm
         return firm
 
+    state = world.drivers.state
     for s in spec.labs:
-        add(roster.add(Lab, AgentType.LAB, s.name, s.cash_usd, revenue_share=s.revenue_share))
+        lab = add(roster.add(Lab, AgentType.LAB, s.name, s.cash_usd, revenue_share=s.revenue_share))
+        world.agents.labs.open(
+            lab.index,
+            s.revenue_share * state.ai_end_revenue_usd_per_year,
+            state.ai_demand_growth_per_year,
+        )
     for s in spec.providers:
         kind = AgentType.HYPERSCALER if s.big_tech else AgentType.NEOCLOUD
         p = add(
@@ -246,8 +252,18 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
         gross -= float(table.gpu_mw[row]) * pue
         table.set_asics(row, max(0.0, gross * 1e6 / efficiency), efficiency)
     world.hardware.mark(np.arange(world.n_agents))
+    _open_capex(world)
     _open_books(world)
     return firms
+
+
+def _open_capex(world: World) -> None:
+    """The opening installed base: GPUs at list price, data centres at build cost."""
+    table, providers = world.agents.table, world.agents.providers
+    cost = world.config.markets.market_colo_build_cost_usd_per_mw
+    gpu = float(table.gpu_mw.sum()) * world.hardware.list_price_usd_per_mw
+    halls = float(table.halls_usd.sum() + table.construction_usd.sum())
+    world.capex.open(gpu, float(providers.own_space_mw.sum()) * cost + halls)
 
 
 def _open_books(world: World) -> None:

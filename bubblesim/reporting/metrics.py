@@ -18,6 +18,8 @@ from numba import njit
 from bubblesim.accounts.instruments import COLLATERAL_CODE, Collateral, ContractKind
 from bubblesim.agents.base import AGENT_TYPES, TYPE_CODE, AgentType, HealthCode
 from bubblesim.columns import seq_sum
+from bubblesim.economics import required_revenue_usd_per_year
+from bubblesim.units import HOURS_PER_YEAR, WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
     from bubblesim.world import World
@@ -144,11 +146,48 @@ def utilisation(world: World) -> float:
     return float(min(1.0, delivered_mw(world) / installed)) if installed > 0 else 0.0
 
 
+def ai_end_revenue_usd_per_year(world: World) -> float:
+    """End revenue the labs earn (what their compute serves of adoption), run-rate."""
+    labs = world.agents.labs
+    return seq_sum(labs.revenue_usd_per_year[world.agents.active_members(labs)])
+
+
+def ai_capex_usd_per_year(world: World) -> float:
+    """Capex on GPUs and data centres over the last 52 weeks."""
+    return world.capex.trailing_usd(52)
+
+
+def ai_required_revenue_usd_per_year(world: World) -> float:
+    """Revenue the installed AI base needs a year (the Bain gap's "revenue needed").
+
+    :func:`bubblesim.economics.required_revenue_usd_per_year` with the GPU and data-centre
+    capex still within their lives, the cost of capital ``base rate + spread``, and operating
+    costs: power for every installed GPU (MW-IT × PUE × hours × power price) and the
+    non-power operating cost of the data centres (the hosting rent's non-NOI share per MW).
+    """
+    r, m, c = world.config.revenue, world.config.markets, world.config.contracts
+    state = world.drivers.state
+    table = world.agents.table
+    gpu = world.capex.installed_gpu_usd(r.gap_gpu_life_years * WEEKS_PER_YEAR)
+    dc = world.capex.installed_datacentre_usd(r.gap_datacentre_life_years * WEEKS_PER_YEAR)
+    gpu_mw = seq_sum(table.gpu_mw[table.active()])
+    build = m.market_colo_build_cost_usd_per_mw
+    dc_mw = dc / build if build > 0 else 0.0
+    opex = gpu_mw * m.market_pue * HOURS_PER_YEAR * state.power_price_usd_per_mwh
+    opex += dc_mw * (1.0 - c.contract_hosting_noi_margin) * c.contract_hosting_price_usd_per_mw_year
+    return required_revenue_usd_per_year(
+        gpu,
+        dc,
+        state.base_rate_per_year + r.gap_cost_of_capital_spread_per_year,
+        r.gap_gpu_life_years,
+        r.gap_datacentre_life_years,
+        opex,
+    )
+
+
 def ai_revenue_gap_usd_per_year(world: World) -> float:
-    """Contracted compute spend per year less the labs' end revenue (the Bain-style gap)."""
-    c, rows = world.book.contracts, _cloud(world)
-    spend = seq_sum(c.mw[rows] * c.price_usd_per_mw_year[rows])
-    return float(spend - world.drivers.state.ai_end_revenue_usd_per_year)
+    """Revenue the installed base needs less the end revenue the labs earn (the Bain gap)."""
+    return ai_required_revenue_usd_per_year(world) - ai_end_revenue_usd_per_year(world)
 
 
 def leveraged_miner_mw_defaulted(world: World) -> float:
@@ -189,7 +228,12 @@ REPORTERS: dict[str, Callable[[World], float]] = {
     "utilisation": utilisation,
     "btc_price_usd": lambda w: float(w.drivers.state.btc_price_usd),
     "hashprice_usd_per_ph_day": lambda w: float(w.drivers.state.hashprice_usd_per_ph_day),
-    "ai_end_revenue_usd_per_year": lambda w: float(w.drivers.state.ai_end_revenue_usd_per_year),
+    "ai_adoption_revenue_usd_per_year": lambda w: float(
+        w.drivers.state.ai_end_revenue_usd_per_year
+    ),
+    "ai_end_revenue_usd_per_year": ai_end_revenue_usd_per_year,
+    "ai_required_revenue_usd_per_year": ai_required_revenue_usd_per_year,
+    "ai_capex_usd_per_year": ai_capex_usd_per_year,
     "ai_demand_cu": ai_demand_cu,
     "contracted_mw": gpu_cloud_contracted_mw,
     "contracted_cu": gpu_cloud_contracted_cu,
@@ -246,6 +290,8 @@ def snapshot(world: World) -> dict[str, float]:
     installed = t[_INSTALLED]
     ltv, ltv_max = _gpu_ltvs(world)
     spot = world.spot
+    end_revenue = ai_end_revenue_usd_per_year(world)
+    required = ai_required_revenue_usd_per_year(world)
     out: dict[str, float] = {"week": world.clock.week}
     for code, kind in enumerate(AGENT_TYPES):
         out[f"defaults_{kind}"] = int(t[_COUNTS + code])
@@ -273,13 +319,16 @@ def snapshot(world: World) -> dict[str, float]:
             "utilisation": float(min(1.0, delivered / installed)) if installed > 0 else 0.0,
             "btc_price_usd": float(state.btc_price_usd),
             "hashprice_usd_per_ph_day": float(state.hashprice_usd_per_ph_day),
-            "ai_end_revenue_usd_per_year": float(state.ai_end_revenue_usd_per_year),
+            "ai_adoption_revenue_usd_per_year": float(state.ai_end_revenue_usd_per_year),
+            "ai_end_revenue_usd_per_year": end_revenue,
+            "ai_required_revenue_usd_per_year": required,
+            "ai_capex_usd_per_year": ai_capex_usd_per_year(world),
             "ai_demand_cu": t[_DEMAND],
             "contracted_mw": t[_CONTRACTED],
             "contracted_cu": t[_CONTRACTED_CU],
             "delivered_mw": delivered,
             "delivered_cu": t[_DELIVERED_CU] + spot.traded_cu,
-            "ai_revenue_gap_usd_per_year": t[_SPEND] - state.ai_end_revenue_usd_per_year,
+            "ai_revenue_gap_usd_per_year": required - end_revenue,
             "base_rate_per_year": float(state.base_rate_per_year),
             "power_price_usd_per_mwh": float(state.power_price_usd_per_mwh),
             "frontier_efficiency": float(state.frontier_efficiency),
