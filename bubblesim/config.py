@@ -27,7 +27,7 @@ from bubblesim.economy_params import (
     PopulationParams,
     VerdictParams,
 )
-from bubblesim.real_params import RevenueGapParams
+from bubblesim.real_params import GuarantorParams, MinerFinanceParams, RevenueGapParams
 
 
 class ConfigError(ValueError):
@@ -49,6 +49,8 @@ class ModelConfig(BaseModel):
     channels: ChannelParams = ChannelParams()
     verdict: VerdictParams = VerdictParams()
     revenue: RevenueGapParams = RevenueGapParams()
+    miner_finance: MinerFinanceParams = MinerFinanceParams()
+    guarantors: GuarantorParams = GuarantorParams()
 
 
 @dataclass(frozen=True, slots=True)

@@ -408,6 +408,53 @@ def equity_round_usd(need_usd: float, pre_money_usd: float, max_dilution: float)
     return min(need_usd, cap)
 
 
+@dataclass(frozen=True)
+class DilutiveRaise:
+    """An at-the-market share sale: cash raised, shares issued, the price after, dilution."""
+
+    raised_usd: float
+    new_shares: float
+    price_after_usd: float
+    dilution: float
+
+
+def dilutive_raise(
+    need_usd: float,
+    market_cap_usd: float,
+    shares: float,
+    discount: float,
+    max_share_of_cap: float,
+) -> DilutiveRaise:
+    """An at-the-market equity raise priced with dilution.
+
+    The raise is ``X = min(need, a × E)`` of market capitalisation ``E`` (an ATM programme sells
+    into the market's depth, at most a share ``a`` of the company at a time). Shares are sold at
+    a discount ``δ`` to the price ``P = E / N``: ``n = X / (P (1 − δ))`` new shares; the price
+    after is ``P' = (E + X) / (N + n)`` and old holders keep ``N / (N + n)`` of the company
+    (dilution ``n / (N + n)``). Standard seasoned-offering arithmetic (e.g. Brealey, Myers &
+    Allen, ch. 15); the discount and the cap are judgment (miners' 2024–25 ATM programmes).
+
+    Args:
+        need_usd: What the firm wants to raise.
+        market_cap_usd: ``E``.
+        shares: ``N`` (> 0).
+        discount: ``δ`` in [0, 1).
+        max_share_of_cap: ``a``.
+
+    Returns:
+        The raise.
+    """
+    if need_usd <= 0 or market_cap_usd <= 0 or shares <= 0:
+        price = market_cap_usd / shares if shares > 0 else 0.0
+        return DilutiveRaise(0.0, 0.0, max(0.0, price), 0.0)
+    raised = min(need_usd, max_share_of_cap * market_cap_usd)
+    price = market_cap_usd / shares
+    new = raised / (price * (1.0 - discount))
+    return DilutiveRaise(
+        raised, new, (market_cap_usd + raised) / (shares + new), new / (shares + new)
+    )
+
+
 def compute_anchor_usd_per_cu_year(
     initial_price_usd_per_cu_year: float, list_price_ratio: float, frontier_efficiency: float
 ) -> float:

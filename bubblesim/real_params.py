@@ -91,12 +91,13 @@ class RevenueGapParams(BaseModel):
     valuation_revenue_multiple: float = param(
         25.0,
         unit="valuation / revenue run-rate",
-        source="OpenAI: $500B valuation (Oct 2025 secondary sale) on a run-rate heading to $20B "
-        "by year-end (https://skn-finance.com/can-openais-10-3-bil-boosted-secondary-share-"
-        "sale-sustain-its-soaring-500-bil-valuation)",
+        source="judgment: the calibration facts give no lab valuation; 25x run-rate is the "
+        "order of late-2025 frontier-lab rounds, and OpenAI's ≈$1.4T of commitments on a ≈$20B "
+        "run-rate (calib. §2) is only fundable at a multiple of that order",
         description="Labs' revenue multiple at full sentiment and the reference growth",
         gt=0.0,
         le=200.0,
+        judgment=True,
     )
     valuation_reference_growth_per_year: float = param(
         1.0,
@@ -111,10 +112,73 @@ class RevenueGapParams(BaseModel):
     valuation_max_dilution_per_round: float = param(
         0.15,
         unit="share of post-money valuation",
-        source="derived: OpenAI's $40B round at a $300B valuation (Apr 2025) sold ≈13% of the "
-        "company (https://skn-finance.com/can-openais-10-3-bil-boosted-secondary-share-sale-"
-        "sustain-its-soaring-500-bil-valuation)",
+        source="judgment: venture and growth rounds sell 10-20% of the company; no round's "
+        "terms are in the calibration facts",
         description="Largest share of a lab an equity round can sell",
         gt=0.0,
         le=1.0,
+        judgment=True,
+    )
+
+
+class MinerFinanceParams(BaseModel):
+    """Miners' at-the-market equity: when they sell shares, at what price, how much."""
+
+    model_config = _FROZEN
+
+    miner_atm_discount: float = param(
+        0.05,
+        unit="share of the market price",
+        source="judgment: at-the-market programmes sell near the market price, less the "
+        "agent's commission and the price pressure of the sales (a few per cent)",
+        description="Discount of at-the-market share sales to the market price",
+        ge=0.0,
+        lt=1.0,
+        judgment=True,
+    )
+    miner_atm_max_share_of_cap_per_week: float = param(
+        0.01,
+        unit="share of market capitalisation per week",
+        source="judgment: an ATM programme sells into daily volume; ≈1% of the company a week "
+        "is ≈13% a quarter, the size of the larger miners' programmes",
+        description="Largest share of its market capitalisation a miner sells in one week",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    miner_price_to_book: float = param(
+        1.5,
+        unit="market capitalisation / book equity at full sentiment",
+        source="judgment: AI-hosting miners traded above book in 2025 (calib. §1 deal-day "
+        "moves); the ratio scales with AI sentiment",
+        description="Miners' market value per dollar of book equity, times AI sentiment",
+        ge=0.0,
+        le=20.0,
+        judgment=True,
+    )
+    miner_atm_buffer_weeks: float = param(
+        13.0,
+        unit="weeks of power and interest",
+        source="judgment: a quarter of bills, the horizon of miners' liquidity disclosures",
+        description="Cash a miner keeps; below it, it sells shares while the window is open",
+        ge=0.0,
+        le=104.0,
+        judgment=True,
+    )
+
+
+class GuarantorParams(BaseModel):
+    """Big tech as guarantors with balance sheets: a stress knob on their other businesses."""
+
+    model_config = _FROZEN
+
+    big_tech_income_scale: float = param(
+        1.0,
+        unit="multiple of the calibrated other-business income",
+        source="judgment: a stress knob, 1 = the calibrated income (AI-relevant operating "
+        "income, calib. §2); below 1 big tech carries its debt and backstops on less",
+        description="Scale of big tech's other-business income (guarantor stress)",
+        ge=0.0,
+        le=10.0,
+        judgment=True,
     )

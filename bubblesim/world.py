@@ -18,6 +18,7 @@ from bubblesim.accounts.capex import CapexRecord
 from bubblesim.accounts.events import Clock, EventLog
 from bubblesim.accounts.ledger import Ledger
 from bubblesim.agents.registry import Roster
+from bubblesim.agents.vendor import pay_vendor_margin
 from bubblesim.drivers.exogenous import ExogenousDrivers
 from bubblesim.markets import CreditDesk, HardwareMarket, SpotMarket
 from bubblesim.markets.equity import EquityMarket
@@ -73,6 +74,7 @@ class World:
         )
         self.desk = CreditDesk(self)
         self.equity = EquityMarket(self)
+        self.hardware.vendor_sale = lambda usd: pay_vendor_margin(self, usd)
         self.resolution_queue: list[int] = []
         self.settlement_network = None  # the payment network, kept while the book is unchanged
         self.margins_checked: tuple | None = None  # state of the last margin check without breach

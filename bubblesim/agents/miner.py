@@ -16,8 +16,9 @@ class MinerTable(Table):
 
     Columns: ``row`` (firm row), ``power_mw`` (gross MW of power capacity), ``hall_gross_mw``
     (gross MW taken by AI halls, built or being built), ``mining_on`` (whether the fleet hashes
-    this week). Halls under construction are kept per miner as ``(completion week, contract
-    row, capex USD)``; a contract row of −1 is a hall whose power was already off ASICs.
+    this week), ``shares`` (shares outstanding, 1 at the start: at-the-market sales add to
+    it). Halls under construction are kept per miner as ``(completion week, contract row,
+    capex USD)``; a contract row of −1 is a hall whose power was already off ASICs.
     """
 
     FIELDS: ClassVar[dict[str, tuple]] = {
@@ -25,6 +26,7 @@ class MinerTable(Table):
         "power_mw": (np.float64, 0.0),
         "hall_gross_mw": (np.float64, 0.0),
         "mining_on": (np.bool_, True),
+        "shares": (np.float64, 1.0),
     }
 
     def __init__(self) -> None:
@@ -34,6 +36,10 @@ class MinerTable(Table):
     def add(self, row: int, power_mw: float) -> int:
         """Register a miner and return its index."""
         return self._append(row=row, power_mw=power_mw)
+
+    def issue_shares(self, index: int, new_shares: float) -> None:
+        """Shares sold at the market (dilution of the holders before)."""
+        self._cols["shares"][index] += new_shares
 
     def convertible_it_mw(
         self, miners, convertible_share: float, pue: float, gpu_mw: np.ndarray | float = 0.0

@@ -13,8 +13,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from bubblesim.accounts.events import EventKind
 from bubblesim.accounts.ledger import Flow
-from bubblesim.economics import equity_round_usd, lab_revenue_multiple
+from bubblesim.economics import (
+    DilutiveRaise,
+    dilutive_raise,
+    equity_round_usd,
+    lab_revenue_multiple,
+)
 
 if TYPE_CHECKING:
     from bubblesim.world import World
@@ -98,3 +104,40 @@ class EquityMarket:
         return equity_round_usd(
             need_usd, potential * multiple, w.config.revenue.valuation_max_dilution_per_round
         )
+
+    # -- miners ----------------------------------------------------------------------------------
+    def miner_market_cap_usd(self, index: int) -> float:
+        """A miner's market capitalisation: book equity × price-to-book × AI sentiment."""
+        w = self.world
+        row = int(w.agents.miners.row[index])
+        ratio = w.config.miner_finance.miner_price_to_book * self.sentiment()
+        return max(0.0, float(w.ledger.equity_usd[row])) * ratio
+
+    def raise_miner_atm(self, index: int, need_usd: float, detail: str = "") -> DilutiveRaise:
+        """A miner sells shares at the market, while the convertible window is open.
+
+        The window (bitcoin drawdown within its limit and AI sentiment above its threshold,
+        :func:`bubblesim.economics.funding_windows`) gates miners' equity as it gates their
+        convertibles; the sale is priced with dilution (:func:`bubblesim.economics.dilutive_raise`).
+        """
+        w = self.world
+        f = w.config.miner_finance
+        miners = w.agents.miners
+        cap = self.miner_market_cap_usd(index)
+        shares = float(miners.shares[index])
+        if not w.desk.convertible_window:
+            return dilutive_raise(0.0, cap, shares, f.miner_atm_discount, 0.0)
+        sale = dilutive_raise(
+            need_usd, cap, shares, f.miner_atm_discount, f.miner_atm_max_share_of_cap_per_week
+        )
+        if sale.raised_usd > 0:
+            row = int(miners.row[index])
+            w.ledger.transfer(None, row, sale.raised_usd, Flow.EQUITY_RAISED)
+            miners.issue_shares(index, sale.new_shares)
+            w.events.record(
+                EventKind.EQUITY_RAISED,
+                row,
+                amount_usd=sale.raised_usd,
+                detail=f"at-the-market{detail} (dilution {sale.dilution:.1%})",
+            )
+        return sale

@@ -94,6 +94,7 @@ class HardwareMarket:
         self.firms = firms
         self.ledger = ledger
         self.capex = capex
+        self.vendor_sale = None  # set by the world: pays the modelled vendor its margin
         self.version = 0  # changes with the drivers' state and the resale indices
         self._marked: tuple | None = None
 
@@ -210,6 +211,8 @@ class HardwareMarket:
         cost = mw * self.list_price_usd_per_mw
         self.ledger.transfer(row, None, cost, Flow.HARDWARE_PURCHASE)
         self.firms.install_gpus(row, mw, self.state.frontier_efficiency, cost)
+        if self.vendor_sale is not None:
+            self.vendor_sale(cost)
         if self.capex is not None:
             self.capex.record_gpu(cost)
         return cost

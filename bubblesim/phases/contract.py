@@ -18,7 +18,9 @@ from bubblesim.accounts.instruments import COLLATERAL_OF_CODE, Collateral, Contr
 from bubblesim.accounts.ledger import Flow
 from bubblesim.agents.base import AgentType
 from bubblesim.agents.lab import Lab, equity_need_usd
+from bubblesim.agents.miner import mining_mw
 from bubblesim.columns import seq_sum
+from bubblesim.economics import power_cost_usd_per_week
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -33,6 +35,7 @@ def run(world: World) -> None:
     world.desk.open_market()
     reorganise_labs(world)
     raise_lab_equity(world)
+    raise_miner_equity(world)
     renew_maturing_contracts(world)
     sign_compute_contracts(world)
     plan_capex_and_leases(world)
@@ -309,6 +312,42 @@ def _sign_gpu_cloud(
     return weekly
 
 
+def raise_miner_equity(world: World) -> None:
+    """Miners short of cash sell shares at the market while the convertible window is open.
+
+    A miner keeps ``miner_atm_buffer_weeks`` of its weekly power bill and interest; below that
+    it sells up to the gap (:meth:`bubblesim.markets.equity.EquityMarket.raise_miner_atm`).
+    """
+    if not world.desk.convertible_window:
+        return
+    weeks = world.config.miner_finance.miner_atm_buffer_weeks
+    if weeks <= 0:
+        return
+    miners, table = world.agents.miners, world.agents.table
+    alive = world.agents.active_members(miners)
+    if alive.size == 0:
+        return
+    rows = miners.row[alive]
+    state = world.drivers.state
+    power = power_cost_usd_per_week(
+        mining_mw(table.asic_th[rows], table.asic_efficiency_j_per_th[rows]),
+        state.power_price_usd_per_mwh,
+    )
+    power = np.where(miners.mining_on[alive], power, 0.0)
+    loans = world.book.loans
+    active = loans.active()
+    interest = np.zeros(world.n_agents)
+    np.add.at(
+        interest,
+        loans.borrower[active],
+        loans.interest_due_usd(state.base_rate_per_year, active),
+    )
+    need = weeks * (power + interest[rows]) - world.ledger.cash_usd[rows]
+    for index, amount in zip(alive.tolist(), need.tolist(), strict=True):
+        if amount > 0:
+            world.equity.raise_miner_atm(index, amount)
+
+
 def renew_maturing_contracts(world: World) -> None:
     """GPU cloud contracts in their last week renew with the same provider, re-priced at market.
 
@@ -434,10 +473,11 @@ def _lease_from_miners(world: World, provider: int, gap_mw: float, hosts: list[i
 
 
 def _finance_conversion(world: World, miner: int, mw: float) -> bool:
-    """Fund a hall conversion: a project loan at loan-to-cost, the rest from cash.
+    """Fund a hall conversion: a project loan at loan-to-cost, the rest from cash and shares.
 
-    A miner commits only if its cash covers its equity share of the capex plus the loan's
-    interest over the build (no rent comes in before the hall is finished).
+    A miner commits only if its cash, plus what it can sell at the market this week, covers
+    its equity share of the capex plus the loan's interest over the build (no rent comes in
+    before the hall is finished); the shortfall is raised at the market, with dilution.
     """
     cfg = world.config
     row = int(world.agents.miners.row[miner])
@@ -446,19 +486,30 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     ltc = cfg.credit.credit_project_loan_to_cost
     rate = world.drivers.state.base_rate_per_year + cfg.credit.credit_spread_miner_per_year
     build_years = cfg.markets.market_conversion_lag_weeks / WEEKS_PER_YEAR
-    if cost * (1.0 - ltc) + ltc * cost * rate * build_years > cash:
+    if cost * (1.0 - ltc) + ltc * cost * rate * build_years > cash + _atm_room(world, miner):
         return False  # cannot carry even the best terms: no need to ask a lender
     lender = world.desk.find_lender(ltc * cost)
     scale = 0.0 if lender is None else float(world.agents.lenders.ltv_scale[lender])
     loan_usd = 0.0 if lender is None else ltc * scale * cost
-    if cost - loan_usd + loan_usd * rate * build_years > cash:
+    short = cost - loan_usd + loan_usd * rate * build_years - cash
+    if short > _atm_room(world, miner):
         return False
+    if short > 0:  # the equity share comes from shares sold at the market
+        world.equity.raise_miner_atm(miner, short, f" for a {mw:,.0f} MW hall")
     if loan_usd > 0:
         world.desk.make_loan(lender, row, loan_usd, Collateral.PROJECT, "project loan")
     world.ledger.transfer(row, None, cost, Flow.CONSTRUCTION)
     world.capex.record_datacentre(cost)
     world.agents.table.start_hall(row, cost)
     return True
+
+
+def _atm_room(world: World, miner: int) -> float:
+    """What a miner could raise at the market this week (0 with the convertible window shut)."""
+    if not world.desk.convertible_window:
+        return 0.0
+    share = world.config.miner_finance.miner_atm_max_share_of_cap_per_week
+    return share * world.equity.miner_market_cap_usd(miner)
 
 
 def _sign_lease(world: World, miner: int, provider: int, mw: float) -> None:

@@ -50,10 +50,24 @@ def run(world: World) -> None:
     rent = world.book.contracts.totals(world.n_agents).hosting_rent_usd
     margin = world.config.contracts.contract_hosting_noi_margin
     hosts = miners.row[alive_miners]
+    vendors = agents.vendors
+    alive_vendors = agents.active_members(vendors)
+    vendor_rows = vendors.row[alive_vendors]
     ledger.owe_many(
-        np.concatenate([hashing, hosts]),
-        np.concatenate([np.full(len(hashing), _POWER), np.full(len(hosts), _OPERATING)]),
-        np.concatenate([power, (1.0 - margin) * rent[hosts]]),
+        np.concatenate([hashing, hosts, vendor_rows]),
+        np.concatenate(
+            [
+                np.full(len(hashing), _POWER),
+                np.full(len(hosts) + len(vendor_rows), _OPERATING),
+            ]
+        ),
+        np.concatenate(
+            [
+                power,
+                (1.0 - margin) * rent[hosts],
+                vendors.operating_cost_usd_per_year[alive_vendors] / WEEKS_PER_YEAR,
+            ]
+        ),
     )
     clear_spot_market(world)
     _gpu_power_bills(world)

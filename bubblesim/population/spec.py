@@ -15,6 +15,7 @@ import numpy as np
 
 from bubblesim.accounts.instruments import Collateral, ContractKind, Status
 from bubblesim.agents import AgentType, Firm, Lab, Lender, Miner, Provider
+from bubblesim.agents.vendor import Vendor
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -62,6 +63,17 @@ class LenderSpec:
 
 
 @dataclass(frozen=True)
+class VendorSpec:
+    """A GPU vendor: its share of a GPU system's list price, its margin, its fixed costs."""
+
+    name: str
+    cash_usd: float
+    hardware_share: float
+    gross_margin: float
+    operating_cost_usd_per_year: float = 0.0
+
+
+@dataclass(frozen=True)
 class ContractSpec:
     """An existing hosting lease or GPU cloud contract (weeks from week 0)."""
 
@@ -104,6 +116,7 @@ class EconomySpec:
     lenders: list[LenderSpec] = field(default_factory=list)
     contracts: list[ContractSpec] = field(default_factory=list)
     loans: list[LoanSpec] = field(default_factory=list)
+    vendors: list[VendorSpec] = field(default_factory=list)
 
 
 def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
@@ -149,10 +162,23 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
                 s.cash_usd,
                 big_tech=s.big_tech,
                 own_space_mw=s.own_space_mw,
-                other_income_usd_per_year=s.other_income_usd_per_year,
+                other_income_usd_per_year=s.other_income_usd_per_year
+                * cfg.guarantors.big_tech_income_scale,
             )
         )
         table.set_gpus(p.row, s.gpu_mw)
+    for s in spec.vendors:
+        add(
+            roster.add(
+                Vendor,
+                AgentType.VENDOR,
+                s.name,
+                s.cash_usd,
+                hardware_share=s.hardware_share,
+                gross_margin=s.gross_margin,
+                operating_cost_usd_per_year=s.operating_cost_usd_per_year,
+            )
+        )
     for s in spec.miners:
         m = add(roster.add(Miner, AgentType.MINER, s.name, s.cash_usd, power_mw=s.power_mw))
         table.set_gpus(m.row, s.gpu_mw)
