@@ -1,7 +1,8 @@
 """The validated model configuration: one frozen pydantic object per run.
 
 ``ModelConfig`` composes topic sections (drivers, population, contracts, credit, markets, behaviour,
-channels, verdict). Every leaf field name is unique across sections, so a run accepts flat keyword
+channels, verdict, and the real economy's revenue, compute, guarantor, vendor and miner-finance
+sections). Every leaf field name is unique across sections, so a run accepts flat keyword
 overrides (``demand_slowdown_depth=0.6``) and the sweep, CLI and explorer share one vocabulary.
 Bad names or values raise :class:`ConfigError`, whose message names the field.
 """
@@ -26,6 +27,7 @@ from bubblesim.economy_params import (
     PopulationParams,
     VerdictParams,
 )
+from bubblesim.real_params import GuarantorParams, MinerFinanceParams, RevenueGapParams
 
 
 class ConfigError(ValueError):
@@ -46,6 +48,9 @@ class ModelConfig(BaseModel):
     behaviour: BehaviourParams = BehaviourParams()
     channels: ChannelParams = ChannelParams()
     verdict: VerdictParams = VerdictParams()
+    revenue: RevenueGapParams = RevenueGapParams()
+    miner_finance: MinerFinanceParams = MinerFinanceParams()
+    guarantors: GuarantorParams = GuarantorParams()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from numba import njit
 
 from bubblesim.units import HOURS_PER_WEEK
@@ -230,31 +231,32 @@ def credit_policy(
 
 
 @njit(cache=True)
-def desired_compute_mw(
+def desired_compute_cu(
     revenue_usd_per_year: float,
     expected_growth_per_year: float,
     spend_to_revenue: float,
-    price_usd_per_mw_year: float,
+    price_usd_per_cu_year: float,
     horizon_years: float = 1.0,
 ) -> float:
     """A lab's desired compute: expected revenue ``h`` years out times its spend ratio, at price.
 
     ``D = m × R × (1 + g^e)^h / p``: labs buy compute in proportion to the revenue they expect
     at their planning horizon (adaptive expectations ``g^e``; Nerlove 1958), at ``m`` dollars
-    of compute per dollar of revenue.
+    of compute per dollar of revenue, at the market price ``p`` of a compute unit (so cheaper
+    compute buys more of it: a budget share, unit price elasticity).
 
     Args:
         revenue_usd_per_year: Current revenue run-rate.
         expected_growth_per_year: Expected annual growth.
         spend_to_revenue: ``m``.
-        price_usd_per_mw_year: Compute price per MW-year.
+        price_usd_per_cu_year: Price of a compute unit for a year.
         horizon_years: ``h``.
 
     Returns:
-        MW of compute.
+        Compute units.
     """
     expected = revenue_usd_per_year * max(0.0, 1.0 + expected_growth_per_year) ** horizon_years
-    return spend_to_revenue * expected / price_usd_per_mw_year
+    return spend_to_revenue * expected / price_usd_per_cu_year
 
 
 @njit(cache=True)
@@ -271,6 +273,229 @@ def annualised_growth(new: float, old: float, periods_per_year: float) -> float:
     plans; the bounds keep a collapse or a restart from producing absurd expectations.
     """
     return min(5.0, max(-0.95, (new / old) ** periods_per_year - 1.0))
+
+
+def installed_capex_usd(capex_path_usd: np.ndarray, end: int, life_weeks: float) -> float:
+    """Capex of the installed base: what was spent in the last ``life_weeks`` weeks up to ``end``.
+
+    ``K(t) = Σ_{t − L < s ≤ t} I(s)``: straight-line capital, each week's capex counting until
+    it is fully depreciated (a vintage capital stock, e.g. Jorgenson 1963).
+
+    Args:
+        capex_path_usd: Capex by week (index 0 = the first week recorded).
+        end: Index of the current week in the path.
+        life_weeks: ``L``, the depreciation life in weeks.
+
+    Returns:
+        USD.
+    """
+    start = max(0, math.floor(end - life_weeks) + 1)
+    return float(capex_path_usd[start : end + 1].sum()) if end >= 0 else 0.0
+
+
+def required_revenue_usd_per_year(
+    gpu_capex_usd: float,
+    datacentre_capex_usd: float,
+    cost_of_capital_per_year: float,
+    gpu_life_years: float,
+    datacentre_life_years: float,
+    opex_usd_per_year: float,
+) -> float:
+    """Revenue the installed AI base needs each year (the Bain gap's "revenue needed").
+
+    ``R_req = K_gpu (r + 1/L_gpu) + K_dc (r + 1/L_dc) + opex``: a return on the capital at the
+    cost of capital ``r`` plus straight-line depreciation, plus operating costs (the user cost
+    of capital, Jorgenson 1963; Bain & Co. 2025 frame the $2T needed by 2030 the same way, from
+    the capex of the build-out, calib. §2).
+
+    Args:
+        gpu_capex_usd: ``K_gpu``, GPU capex within its life (:func:`installed_capex_usd`).
+        datacentre_capex_usd: ``K_dc``, data-centre capex within its life.
+        cost_of_capital_per_year: ``r``.
+        gpu_life_years: ``L_gpu``.
+        datacentre_life_years: ``L_dc``.
+        opex_usd_per_year: Power and operating costs of the installed base.
+
+    Returns:
+        USD per year.
+    """
+    gpu = gpu_capex_usd * (cost_of_capital_per_year + 1.0 / gpu_life_years)
+    dc = datacentre_capex_usd * (cost_of_capital_per_year + 1.0 / datacentre_life_years)
+    return gpu + dc + opex_usd_per_year
+
+
+@njit(cache=True)
+def served_revenue_usd_per_year(
+    potential_usd_per_year: float,
+    compute_cu: float,
+    revenue_per_cu_usd_per_year: float,
+    elasticity: float,
+) -> float:
+    """End revenue a lab earns from the demand it faces and the compute it has.
+
+    ``R = A × min(1, C / N)^ε`` with ``N = A / π``: adoption ``A`` is the revenue users would
+    pay if served; serving it takes ``N`` compute units at ``π`` dollars of revenue per unit;
+    with less compute ``C`` the lab serves its most valuable users first, so revenue falls
+    with elasticity ``ε`` (a CES service technology with a Leontief cap at full adoption).
+
+    Args:
+        potential_usd_per_year: ``A``.
+        compute_cu: ``C``, compute units available.
+        revenue_per_cu_usd_per_year: ``π``.
+        elasticity: ``ε`` (0: revenue is ``A`` whatever the compute).
+
+    Returns:
+        USD per year.
+    """
+    if potential_usd_per_year <= 0.0:
+        return 0.0
+    need = potential_usd_per_year / revenue_per_cu_usd_per_year
+    served = min(1.0, max(0.0, compute_cu) / need)
+    if elasticity == 0.0:
+        return potential_usd_per_year
+    return potential_usd_per_year * served**elasticity
+
+
+def revenue_per_compute_unit(
+    base_usd_per_year: float, intensity_growth_per_year: float, week: int
+) -> float:
+    """Revenue a compute unit serves at ``week``: ``π(t) = π₀ e^{−λ t / 52}``.
+
+    The compute each dollar of AI revenue needs grows at ``λ`` a year (larger models, longer
+    reasoning: compute demand outgrows chip efficiency, Bain 2025).
+    """
+    return base_usd_per_year * math.exp(-intensity_growth_per_year * week / 52.0)
+
+
+def lab_revenue_multiple(
+    base_multiple: float, sentiment: float, expected_growth: float, reference_growth: float
+) -> float:
+    """A lab's valuation per dollar of revenue run-rate: ``M = M₀ S (1 + gᵉ) / (1 + g_ref)``.
+
+    Investors pay for growth and follow the AI narrative: the multiple scales with sentiment
+    ``S`` (Shiller 2017; Minsky 1986) and with expected growth relative to the growth the base
+    multiple was observed at (a Gordon-style growth multiple, linearised).
+
+    Args:
+        base_multiple: ``M₀``.
+        sentiment: ``S`` in [0, 1].
+        expected_growth: ``gᵉ``, the lab's expected revenue growth.
+        reference_growth: ``g_ref``.
+
+    Returns:
+        The multiple (never negative).
+    """
+    return base_multiple * sentiment * max(0.0, 1.0 + expected_growth) / (1.0 + reference_growth)
+
+
+def equity_round_usd(need_usd: float, pre_money_usd: float, max_dilution: float) -> float:
+    """What an equity round raises: the need, up to what the valuation allows.
+
+    Selling at most a share ``d`` of the post-money company, ``X / (V + X) ≤ d``, caps the round
+    at ``X ≤ d V / (1 − d)`` of pre-money value ``V``.
+
+    Args:
+        need_usd: What the firm wants to raise.
+        pre_money_usd: ``V``.
+        max_dilution: ``d`` in (0, 1].
+
+    Returns:
+        USD raised.
+    """
+    if pre_money_usd <= 0 or need_usd <= 0:
+        return 0.0
+    cap = math.inf if max_dilution >= 1.0 else max_dilution * pre_money_usd / (1.0 - max_dilution)
+    return min(need_usd, cap)
+
+
+@dataclass(frozen=True)
+class DilutiveRaise:
+    """An at-the-market share sale: cash raised, shares issued, the price after, dilution."""
+
+    raised_usd: float
+    new_shares: float
+    price_after_usd: float
+    dilution: float
+
+
+def dilutive_raise(
+    need_usd: float,
+    market_cap_usd: float,
+    shares: float,
+    discount: float,
+    max_share_of_cap: float,
+) -> DilutiveRaise:
+    """An at-the-market equity raise priced with dilution.
+
+    The raise is ``X = min(need, a × E)`` of market capitalisation ``E`` (an ATM programme sells
+    into the market's depth, at most a share ``a`` of the company at a time). Shares are sold at
+    a discount ``δ`` to the price ``P = E / N``: ``n = X / (P (1 − δ))`` new shares; the price
+    after is ``P' = (E + X) / (N + n)`` and old holders keep ``N / (N + n)`` of the company
+    (dilution ``n / (N + n)``). Standard seasoned-offering arithmetic (e.g. Brealey, Myers &
+    Allen, ch. 15); the discount and the cap are judgment (miners' 2024–25 ATM programmes).
+
+    Args:
+        need_usd: What the firm wants to raise.
+        market_cap_usd: ``E``.
+        shares: ``N`` (> 0).
+        discount: ``δ`` in [0, 1).
+        max_share_of_cap: ``a``.
+
+    Returns:
+        The raise.
+    """
+    if need_usd <= 0 or market_cap_usd <= 0 or shares <= 0:
+        price = market_cap_usd / shares if shares > 0 else 0.0
+        return DilutiveRaise(0.0, 0.0, max(0.0, price), 0.0)
+    raised = min(need_usd, max_share_of_cap * market_cap_usd)
+    price = market_cap_usd / shares
+    new = raised / (price * (1.0 - discount))
+    return DilutiveRaise(
+        raised, new, (market_cap_usd + raised) / (shares + new), new / (shares + new)
+    )
+
+
+def compute_anchor_usd_per_cu_year(
+    initial_price_usd_per_cu_year: float, list_price_ratio: float, frontier_efficiency: float
+) -> float:
+    """Long-run price of a unit of compute when the newest chips set it.
+
+    ``p* = p₀ × (P_new / P_new,0) / e_f``: a compute unit (CU) is the compute of one MW-IT of
+    week-0 frontier chips for a year. New systems cost ``P_new`` per MW-IT and deliver ``e_f``
+    compute units per MW, so the cost of a new compute unit, and the rent competition drives
+    it to, falls in proportion to ``e_f`` and moves with the vendors' list price (putty-clay
+    vintage capital: Solow, Tobin, Yaari & Weizsäcker 1966; the rental price of capital follows
+    the cost of its newest vintage, Jorgenson 1963). ``p₀`` is the week-0 price (the GPU cloud
+    contract price of calib. §1).
+
+    Args:
+        initial_price_usd_per_cu_year: ``p₀``.
+        list_price_ratio: ``P_new / P_new,0``, today's list price over week 0's.
+        frontier_efficiency: ``e_f``, compute per MW of the newest generation.
+
+    Returns:
+        ``p*`` in USD per compute unit per year.
+    """
+    return initial_price_usd_per_cu_year * list_price_ratio / frontier_efficiency
+
+
+def vintage_rent_usd_per_mw_year(price_usd_per_cu_year: float, efficiency: float) -> float:
+    """Market rent of one MW-IT of GPUs of a chip generation: ``ρ(e) = p × e``.
+
+    Compute units of every generation trade at one price ``p`` (the spot market); a MW of an
+    older generation delivers fewer of them, so its rent is lower in proportion to its
+    efficiency ``e`` (compute per MW relative to week-0 frontier chips). A new generation
+    lowers old vintages' rents through ``p``: its supply enters at ``e_f`` units per MW, and
+    the market's bounds follow :func:`compute_anchor_usd_per_cu_year`.
+
+    Args:
+        price_usd_per_cu_year: ``p``.
+        efficiency: ``e``.
+
+    Returns:
+        USD per MW-IT per year.
+    """
+    return price_usd_per_cu_year * efficiency
 
 
 def funding_windows(

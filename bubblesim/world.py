@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bubblesim.accounts.book import InstrumentBook
+from bubblesim.accounts.capex import CapexRecord
 from bubblesim.accounts.events import Clock, EventLog
 from bubblesim.accounts.ledger import Ledger
 from bubblesim.agents.registry import Roster
+from bubblesim.agents.vendor import pay_vendor_margin
 from bubblesim.drivers.exogenous import ExogenousDrivers
 from bubblesim.markets import CreditDesk, HardwareMarket, SpotMarket
+from bubblesim.markets.equity import EquityMarket
 
 if TYPE_CHECKING:
     import mesa
@@ -46,6 +49,8 @@ class World:
         spot: The spot compute market.
         hardware: The GPU and ASIC resale market and the marks of every fleet.
         desk: The credit desk and funding windows.
+        equity: The equity market: lab rounds at valuation, successors' funding.
+        capex: The capex record of the installed AI base.
         population_rng: The generator the population is drawn from.
         match_rng: The generator of matching order.
         resolution_queue: Rows of agents whose default awaits resolution.
@@ -62,11 +67,14 @@ class World:
         self.book = InstrumentBook(firm_of=lambda row: self.agents.firms[row])
         self.events = EventLog(self.clock, self.agents.identity)
         self.drivers = ExogenousDrivers(config.drivers, driver_rng)
+        self.capex = CapexRecord(self.clock, config.revenue.gap_opening_capex_weeks)
         self.spot = SpotMarket(config)
         self.hardware = HardwareMarket(
-            config, self.drivers.state, self.spot, self.agents.table, self.ledger
+            config, self.drivers.state, self.spot, self.agents.table, self.ledger, self.capex
         )
         self.desk = CreditDesk(self)
+        self.equity = EquityMarket(self)
+        self.hardware.vendor_sale = lambda usd: pay_vendor_margin(self, usd)
         self.resolution_queue: list[int] = []
         self.settlement_network = None  # the payment network, kept while the book is unchanged
         self.margins_checked: tuple | None = None  # state of the last margin check without breach

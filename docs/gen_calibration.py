@@ -22,6 +22,7 @@ from bubblesim.scenarios import list_scenarios  # noqa: E402
 
 OUT = ROOT / "docs" / "calibration.md"
 RESULTS = ROOT / "experiments" / "calibration_2022" / "results" / "calibration.md"
+REAL = ROOT / "docs" / "calibration_real.md"  # the real economy's calibration (hand-written)
 
 #: Why, for the judgment calls whose source field is the bare word.
 WHY: dict[str, str] = {
@@ -283,6 +284,7 @@ def render() -> str:
         redux_table(),
         "",
         TOLERANCES.format(tolerance_table=tolerance_table()) + results + CAVEATS,
+        REAL.read_text(encoding="utf-8") if REAL.is_file() else "",
         "## Every parameter\n\n"
         f"{len(parameters())} parameters; flat names are unique and accepted as overrides "
         "(`--set name=value`, scenario files, sweeps).",

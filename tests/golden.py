@@ -42,7 +42,7 @@ SERIES = (
     "credit_supply_usd",
     "new_lending_usd",
     "credit_refusals",
-    "spot_price_usd_per_mw_year",
+    "spot_price_usd_per_cu_year",
     "gpu_resale_usd_per_mw",
     "gpu_vintage0_usd_per_mw",
     "gpu_resale_index",
@@ -51,7 +51,7 @@ SERIES = (
     "btc_price_usd",
     "hashprice_usd_per_ph_day",
     "ai_end_revenue_usd_per_year",
-    "ai_demand_mw",
+    "ai_demand_cu",
     "contracted_mw",
     "delivered_mw",
     "ai_revenue_gap_usd_per_year",
@@ -60,6 +60,14 @@ SERIES = (
     "frontier_efficiency",
     "cash_total_usd",
     "external_flows_usd",
+    # compute priced per unit by vintage, the Bain gap and the GPU vendor (issue 13)
+    "defaults_vendor",
+    "gpu_rent_vintage0_usd_per_mw_year",
+    "gpu_loan_ltv",
+    "gpu_loan_ltv_max",
+    "ai_adoption_revenue_usd_per_year",
+    "ai_required_revenue_usd_per_year",
+    "ai_capex_usd_per_year",
 )
 
 EVENT_FIELDS = (

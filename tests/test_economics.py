@@ -9,7 +9,7 @@ from bubblesim.economics import (
     asic_hashrate_th_per_s,
     credit_policy,
     cure_sale_usd,
-    desired_compute_mw,
+    desired_compute_cu,
     ewma,
     gpu_value_usd_per_mw,
     loan_to_value,
@@ -81,8 +81,8 @@ def test_credit_policy_tightens_with_the_capital_shortfall():
 
 def test_desired_compute_and_expectations():
     # $10B revenue expected to grow 50%, spending 1.0 per dollar at $10M/MW-year: 1,500 MW
-    assert desired_compute_mw(10e9, 0.5, 1.0, 10e6) == pytest.approx(1_500.0)
-    assert desired_compute_mw(10e9, -2.0, 1.0, 10e6) == 0.0
+    assert desired_compute_cu(10e9, 0.5, 1.0, 10e6) == pytest.approx(1_500.0)
+    assert desired_compute_cu(10e9, -2.0, 1.0, 10e6) == 0.0
     assert ewma(1.0, 0.0, 0.25) == 0.75
 
 

@@ -14,6 +14,7 @@ from bubblesim.accounts.events import Cause, EventKind
 from bubblesim.accounts.instruments import Status
 from bubblesim.accounts.ledger import Flow, Ledger, LedgerError
 from bubblesim.agents import Health
+from bubblesim.agents.miner import mining_mw, site_power_use_mw
 from bubblesim.model import BubbleModel
 from bubblesim.scenarios import list_scenarios
 from tests.economies import ALL_OFF, B, chain_economy, chain_model
@@ -21,8 +22,26 @@ from tests.economies import ALL_OFF, B, chain_economy, chain_model
 SCENARIOS = [s.name for s in list_scenarios()]
 
 
+def assert_site_power_respected(model: BubbleModel) -> None:
+    """Every miner that has not defaulted keeps ASICs, halls and its own GPUs within its power."""
+    world = model.world
+    miners, table = world.agents.miners, world.agents.table
+    alive = world.agents.active_members(miners)
+    rows = miners.row[alive]
+    use = site_power_use_mw(
+        mining_mw(table.asic_th[rows], table.asic_efficiency_j_per_th[rows]),
+        miners.hall_gross_mw[alive],
+        table.gpu_mw[rows],
+        model.config.markets.market_pue,
+    )
+    power = miners.power_mw[alive]
+    over = use > power * (1 + 1e-9) + 1e-6
+    assert not over.any(), (model.week, [world.agents.firms[r].name for r in rows[over]])
+
+
 def run_checked(model: BubbleModel, weeks: int) -> None:
-    """Step the model, asserting stock-flow consistency and balanced books every week."""
+    """Step the model, asserting stock-flow consistency, balanced books and site power weekly."""
+    assert_site_power_respected(model)
     for _ in range(weeks):
         before = sum(f.cash_usd for f in model.firms.values())
         model.step()
@@ -36,6 +55,7 @@ def run_checked(model: BubbleModel, weeks: int) -> None:
             assert firm.cash_usd >= -1.0, (model.week, firm.name, firm.cash_usd)
             assert firm.gpu_mw >= 0
             assert getattr(firm, "asic_th", 0.0) >= 0
+        assert_site_power_respected(model)
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)

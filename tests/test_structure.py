@@ -135,7 +135,7 @@ def test_state_is_written_only_by_its_owner():
     Agents act on one another through the owners' methods.
     """
     owners = _owners()
-    assert {"cash_usd", "status", "gpu_mw", "principal_usd", "desired_mw"} <= set(owners)
+    assert {"cash_usd", "status", "gpu_mw", "principal_usd", "desired_cu"} <= set(owners)
     for path in MODULES.values():
         for name, line in _written_columns(ast.parse(path.read_text())):
             if name in owners:

@@ -18,18 +18,18 @@ DEFAULT_COLUMNS = (
 
 PANELS: tuple[tuple[str, tuple[tuple[str, str, float], ...]], ...] = (
     (
-        "AI compute, MW-IT",
+        "AI compute, compute units",
         (
-            ("ai_demand_mw", "AI demand", 1.0),
-            ("contracted_mw", "contracted", 1.0),
-            ("delivered_mw", "delivered", 1.0),
+            ("ai_demand_cu", "AI demand", 1.0),
+            ("contracted_cu", "contracted", 1.0),
+            ("delivered_cu", "delivered", 1.0),
         ),
     ),
     (
         "compute prices, $M",
         (
-            ("spot_price_usd_per_mw_year", "spot, per MW-year", 1e-6),
-            ("gpu_resale_usd_per_mw", "GPU resale, per MW", 1e-6),
+            ("spot_price_usd_per_cu_year", "spot, per compute unit-year", 1e-6),
+            ("gpu_resale_usd_per_mw", "GPUs held, per MW", 1e-6),
         ),
     ),
     (

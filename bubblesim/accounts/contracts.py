@@ -32,7 +32,9 @@ class ContractStore(Table):
     (unamortised prepayment: the buyer's asset, the seller's deferred revenue),
     ``prepay_offset_usd_per_week``, ``status`` (code), ``usage_share`` (share of capacity the
     buyer uses), ``outside_buyer`` / ``outside_seller`` (an outside party holds that side),
-    ``backstop_active`` (the guarantor pays the rent).
+    ``backstop_active`` (the guarantor pays the rent), ``efficiency`` (compute per MW of the
+    GPUs behind a GPU cloud contract, relative to week-0 frontier chips: the contract sells
+    ``mw × efficiency`` compute units).
 
     Args:
         ids: The id counter shared with the loan store.
@@ -59,6 +61,7 @@ class ContractStore(Table):
         "outside_buyer": (np.bool_, False),
         "outside_seller": (np.bool_, False),
         "backstop_active": (np.bool_, False),
+        "efficiency": (np.float64, 1.0),
     }
 
     def __init__(self, ids: Iterator[int]) -> None:
@@ -88,6 +91,7 @@ class ContractStore(Table):
         prepaid_usd: float = 0.0,
         prepay_offset_usd_per_week: float = 0.0,
         status: Status = Status.PENDING,
+        efficiency: float = 1.0,
     ) -> int:
         """Register a contract between two agent rows and return its row."""
         row = self._append(
@@ -106,6 +110,7 @@ class ContractStore(Table):
             prepaid_usd=prepaid_usd,
             prepay_offset_usd_per_week=prepay_offset_usd_per_week,
             status=Code.ACTIVE if status is Status.ACTIVE else Code.PENDING,
+            efficiency=efficiency,
         )
         self._live_set.append(row)
         self._changed()
@@ -194,6 +199,7 @@ class ContractStore(Table):
                 self.take_or_pay_share,
                 self.prepaid_usd,
                 self.prepay_offset_usd_per_week,
+                self.efficiency,
                 n,
             )
             self._totals = (key, ContractTotals(*out))  # rows of one array
@@ -280,15 +286,36 @@ class ContractStore(Table):
     def use_capacity(self, wanted_mw: np.ndarray) -> None:
         """Buyers use their GPU cloud capacity as far as they want it this week.
 
-        A buyer wanting ``D`` of its contracted ``C`` uses the share ``min(1, D / C)`` of every
-        live GPU cloud contract it holds (all of it without contracts). Buyers with NaN keep
-        their usage.
+        A buyer wanting ``D`` compute units of its contracted ``C = Σ mw × efficiency`` uses the
+        share ``min(1, D / C)`` of every live GPU cloud contract it holds (all of it without
+        contracts). Buyers with NaN keep their usage.
 
         Args:
-            wanted_mw: Compute each agent wants, MW-IT (NaN: not deciding).
+            wanted_mw: Compute each agent wants, compute units (MW-IT of week-0 frontier
+                chips; NaN: not deciding).
         """
-        _use_capacity(self._live, self.kind, self.buyer, self.mw, self.usage_share, wanted_mw)
+        _use_capacity(
+            self._live, self.kind, self.buyer, self.mw, self.efficiency, self.usage_share, wanted_mw
+        )
         self.version += 1
+
+    def renew(
+        self, row: int, end_week: int, price_usd_per_mw_year: float, mw: float | None = None
+    ) -> None:
+        """Extend a contract to a new end at a new price (a renewal re-priced at market).
+
+        Args:
+            row: The contract.
+            end_week: Its new end (the week after its last payment).
+            price_usd_per_mw_year: The new price.
+            mw: The capacity renewed (default: all of it).
+        """
+        cols = self._cols
+        cols["end_week"][row] = end_week
+        cols["price_usd_per_mw_year"][row] = price_usd_per_mw_year
+        if mw is not None:
+            cols["mw"][row] = mw
+        self._changed()
 
     def fund_prepayment(self, row: int, amount_usd: float) -> None:
         """Record the prepayment the buyer paid at signing."""
@@ -334,6 +361,10 @@ class ContractTotals(NamedTuple):
         hosting_leased_active_mw: Hosting capacity leased (active), by buyer.
         hosting_rent_usd: This week's gross rent of active leases, by seller (the host).
         bills_usd: This week's cash due on every live contract, by buyer.
+        cloud_sold_cu: GPU cloud compute sold (live), compute units, by seller.
+        cloud_contracted_cu: GPU cloud compute bought (live), compute units, by buyer.
+        cloud_bought_active_cu: GPU cloud compute bought (active), compute units, by buyer.
+        cloud_revenue_usd: This week's gross payments of active GPU cloud contracts, by seller.
     """
 
     cloud_sold_mw: np.ndarray
@@ -345,6 +376,10 @@ class ContractTotals(NamedTuple):
     hosting_leased_active_mw: np.ndarray
     hosting_rent_usd: np.ndarray
     bills_usd: np.ndarray
+    cloud_sold_cu: np.ndarray
+    cloud_contracted_cu: np.ndarray
+    cloud_bought_active_cu: np.ndarray
+    cloud_revenue_usd: np.ndarray
 
 
 @njit(cache=True)
@@ -442,13 +477,13 @@ def _turn_of_week(
 
 
 @njit(cache=True)
-def _use_capacity(live, kind, buyer, mw, usage, wanted):  # pragma: no cover
+def _use_capacity(live, kind, buyer, mw, efficiency, usage, wanted):  # pragma: no cover
     """:meth:`ContractStore.use_capacity` (compiled loop)."""
     contracted = np.zeros(wanted.size)
     for i in range(live.size):
         k = live[i]
         if kind[k] == 1:
-            contracted[buyer[k]] += mw[k]
+            contracted[buyer[k]] += mw[k] * efficiency[k]
     for i in range(live.size):
         k = live[i]
         b = buyer[k]
@@ -458,10 +493,10 @@ def _use_capacity(live, kind, buyer, mw, usage, wanted):  # pragma: no cover
 
 @njit(cache=True)
 def _agent_totals(
-    live, kind, status, seller, buyer, mw, price, usage, take_or_pay, prepaid, offset, n
+    live, kind, status, seller, buyer, mw, price, usage, take_or_pay, prepaid, offset, efficiency, n
 ):  # pragma: no cover
     """The :class:`ContractTotals` in one pass over the live contracts (compiled loop)."""
-    out = np.zeros((9, n))
+    out = np.zeros((13, n))
     for i in range(live.size):
         k = live[i]
         s, b, q = seller[k], buyer[k], mw[k]
@@ -469,12 +504,17 @@ def _agent_totals(
         g, _, cash = weekly_payment(q, price[k], usage[k], take_or_pay[k], prepaid[k], offset[k])
         out[8, b] += cash
         if kind[k] == 1:  # GPU cloud
+            cu = q * efficiency[k]
             out[0, s] += q
             out[1, b] += q
+            out[9, s] += cu
+            out[10, b] += cu
             if active:
                 out[2, b] += q
                 out[3, s] += q * usage[k]
                 out[4, s] += q * (1.0 - usage[k])
+                out[11, b] += cu
+                out[12, s] += g
         else:  # hosting
             out[5, b] += q
             if active:

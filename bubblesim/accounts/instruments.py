@@ -69,7 +69,7 @@ class ContractView:
     ``guarantor`` (agents), ``mw``, ``price_usd_per_mw_year``, ``start_week``, ``end_week``,
     ``take_or_pay_share``, ``break_week`` (None: no break option), ``backstop_remaining_usd``,
     ``prepaid_usd``, ``prepay_offset_usd_per_week``, ``status``, ``usage_share``,
-    ``outside_buyer``, ``outside_seller``, ``backstop_active``.
+    ``outside_buyer``, ``outside_seller``, ``backstop_active``, ``efficiency``.
     """
 
     __slots__ = ("_book", "row")
@@ -80,6 +80,8 @@ class ContractView:
 
     def _get(self, name: str):
         return getattr(self._book.contracts, name)[self.row]
+
+    efficiency = property(lambda self: float(self._get("efficiency")))
 
     id = property(lambda self: int(self._get("id")))
     kind = property(lambda self: KIND_OF_CODE[self._get("kind")])

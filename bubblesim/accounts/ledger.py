@@ -39,6 +39,7 @@ class Flow(StrEnum):
     DEFAULT_COST = "default_cost"  # Rogers–Veraart deadweight loss
     BACKSTOP = "outside_backstop"  # channel 1 off: an outside party makes creditors whole
     RESIDUAL_TO_SHAREHOLDERS = "residual_to_shareholders"  # a liquidated firm's leftover
+    VENDOR_MARGIN = "vendor_margin"  # a modelled GPU vendor's gross profit on GPUs sold
     # external: balance sheet
     EQUITY_RAISED = "equity_raised"
     HARDWARE_PURCHASE = "hardware_purchase"  # GPUs from vendors
@@ -69,6 +70,7 @@ INCOME_KINDS: frozenset[Flow] = frozenset(
         Flow.DEFAULT_COST,
         Flow.BACKSTOP,
         Flow.RESIDUAL_TO_SHAREHOLDERS,
+        Flow.VENDOR_MARGIN,
         Flow.CONTRACT_PAYMENT,
         Flow.LEASE_PAYMENT,
         Flow.SPOT_PAYMENT,

@@ -36,6 +36,7 @@ class AgentType(StrEnum):
     NEOCLOUD = "neocloud"
     MINER = "miner"
     LENDER = "lender"
+    VENDOR = "vendor"
 
 
 AGENT_TYPES: tuple[AgentType, ...] = tuple(AgentType)

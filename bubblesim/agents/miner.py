@@ -16,8 +16,9 @@ class MinerTable(Table):
 
     Columns: ``row`` (firm row), ``power_mw`` (gross MW of power capacity), ``hall_gross_mw``
     (gross MW taken by AI halls, built or being built), ``mining_on`` (whether the fleet hashes
-    this week). Halls under construction are kept per miner as ``(completion week, contract
-    row, capex USD)``; a contract row of −1 is a hall whose power was already off ASICs.
+    this week), ``shares`` (shares outstanding, 1 at the start: at-the-market sales add to
+    it). Halls under construction are kept per miner as ``(completion week, contract row,
+    capex USD)``; a contract row of −1 is a hall whose power was already off ASICs.
     """
 
     FIELDS: ClassVar[dict[str, tuple]] = {
@@ -25,6 +26,7 @@ class MinerTable(Table):
         "power_mw": (np.float64, 0.0),
         "hall_gross_mw": (np.float64, 0.0),
         "mining_on": (np.bool_, True),
+        "shares": (np.float64, 1.0),
     }
 
     def __init__(self) -> None:
@@ -35,10 +37,39 @@ class MinerTable(Table):
         """Register a miner and return its index."""
         return self._append(row=row, power_mw=power_mw)
 
-    def convertible_it_mw(self, miners, convertible_share: float, pue: float) -> np.ndarray:
-        """MW-IT each miner can still offer for AI halls."""
-        gross = self.power_mw[miners] * convertible_share - self.hall_gross_mw[miners]
+    def issue_shares(self, index: int, new_shares: float) -> None:
+        """Shares sold at the market (dilution of the holders before)."""
+        self._cols["shares"][index] += new_shares
+
+    def convertible_it_mw(
+        self, miners, convertible_share: float, pue: float, gpu_mw: np.ndarray | float = 0.0
+    ) -> np.ndarray:
+        """MW-IT each miner can still offer for AI halls.
+
+        The convertible part of the site (``convertible_share`` of its power) less the power its
+        halls (built or being built) and its own GPUs (``gpu_mw`` MW-IT at ``pue``) already
+        take: ``max(0, (s P − H − G × PUE) / PUE)``.
+        """
+        gross = (
+            self.power_mw[miners] * convertible_share
+            - self.hall_gross_mw[miners]
+            - np.asarray(gpu_mw) * pue
+        )
         return np.maximum(0.0, gross / pue)
+
+    def excess_asic_th(
+        self, index: int, asic_th: float, efficiency_j_per_th: float, gpu_mw: float, pue: float
+    ) -> float:
+        """ASIC hashrate (TH/s) that no longer fits on the site once halls and GPUs take power.
+
+        One power constraint per site: ``ASIC MW + hall gross MW + GPU MW-IT × PUE ≤ power``
+        (:func:`site_power_use_mw`); the ASICs give way.
+        """
+        use = site_power_use_mw(
+            mining_mw(asic_th, efficiency_j_per_th), self.hall_gross_mw[index], gpu_mw, pue
+        )
+        excess_mw = max(0.0, float(use) - float(self.power_mw[index]))
+        return min(asic_th, excess_mw * 1e6 / efficiency_j_per_th)
 
     def decide_mining(
         self,
@@ -96,6 +127,15 @@ class MinerTable(Table):
 def mining_mw(asic_th, efficiency_j_per_th):
     """Power the ASICs draw when running, MW (never negative): ``H ε / 10⁶``."""
     return np.maximum(0.0, asic_th * efficiency_j_per_th / 1e6)
+
+
+def site_power_use_mw(asic_mw, hall_gross_mw, gpu_mw, pue):
+    """Power a miner's site has given out, gross MW: ``ASIC MW + hall gross MW + GPU MW-IT × PUE``.
+
+    Halls count whether built or being built (their power is reserved); the miner's own GPUs
+    draw their IT load times the site's PUE. The site's power capacity bounds it.
+    """
+    return asic_mw + hall_gross_mw + gpu_mw * pue
 
 
 class Miner(Firm):

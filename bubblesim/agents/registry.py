@@ -18,6 +18,7 @@ from bubblesim.agents.lab import Lab, LabTable
 from bubblesim.agents.lender import Lender, LenderTable
 from bubblesim.agents.miner import Miner, MinerTable
 from bubblesim.agents.provider import Provider, ProviderTable
+from bubblesim.agents.vendor import Vendor, VendorTable
 
 if TYPE_CHECKING:
     from bubblesim.world import World
@@ -28,6 +29,7 @@ AGENT_CLASSES: tuple[tuple[type[Firm], str, type, tuple[AgentType, ...]], ...] =
     (Provider, "providers", ProviderTable, (AgentType.HYPERSCALER, AgentType.NEOCLOUD)),
     (Miner, "miners", MinerTable, (AgentType.MINER,)),
     (Lender, "lenders", LenderTable, (AgentType.LENDER,)),
+    (Vendor, "vendors", VendorTable, (AgentType.VENDOR,)),
 )
 CLASS_OF_TYPE: dict[AgentType, type[Firm]] = {
     kind: cls for cls, _, _, kinds in AGENT_CLASSES for kind in kinds
@@ -50,7 +52,7 @@ class Roster:
         table: The :class:`FirmTable` (one row per agent).
         firms: The agents, by row.
         by_name: The agents, by name.
-        labs, providers, miners, lenders: The type tables (one per entry of
+        labs, providers, miners, lenders, vendors: The type tables (one per entry of
             :data:`AGENT_CLASSES`).
     """
 
@@ -72,6 +74,7 @@ class Roster:
         self.providers: ProviderTable
         self.miners: MinerTable
         self.lenders: LenderTable
+        self.vendors: VendorTable
 
     def add(self, cls: type[Firm], kind: AgentType, name: str, cash_usd: float, **state) -> Firm:
         """Create an agent of class ``cls`` and agent type ``kind`` with its type's state.

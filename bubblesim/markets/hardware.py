@@ -19,6 +19,7 @@ from bubblesim.contagion import price_after_sales
 from bubblesim.economics import gpu_value_usd_per_mw
 
 if TYPE_CHECKING:
+    from bubblesim.accounts.capex import CapexRecord
     from bubblesim.accounts.ledger import Ledger
     from bubblesim.agents.base import FirmTable
     from bubblesim.config import ModelConfig
@@ -68,6 +69,7 @@ class HardwareMarket:
         spot: The spot market (its rental ratio moves GPU values).
         firms: The firm table (the fleets).
         ledger: The ledger (trades move cash; revaluations move equity).
+        capex: The capex record GPU purchases are written to.
 
     Attributes:
         gpu: The GPU resale market.
@@ -81,6 +83,7 @@ class HardwareMarket:
         spot: SpotMarket,
         firms: FirmTable,
         ledger: Ledger,
+        capex: CapexRecord | None = None,
     ):
         self.cfg = config.markets
         self.fire_sale_impact = config.channels.channel_fire_sale
@@ -90,6 +93,8 @@ class HardwareMarket:
         self.spot = spot
         self.firms = firms
         self.ledger = ledger
+        self.capex = capex
+        self.vendor_sale = None  # set by the world: pays the modelled vendor its margin
         self.version = 0  # changes with the drivers' state and the resale indices
         self._marked: tuple | None = None
 
@@ -115,10 +120,25 @@ class HardwareMarket:
         """Fire-sale discount on ASICs (1 = none)."""
         return self.asic.index
 
+    @property
+    def list_price_usd_per_mw(self) -> float:
+        """Price of new frontier GPU systems per MW-IT."""
+        return self.cfg.market_gpu_price_usd_per_mw
+
+    @property
+    def list_price_ratio(self) -> float:
+        """The list price over its week-0 level."""
+        return self.list_price_usd_per_mw / self.cfg.market_gpu_price_usd_per_mw
+
     def gpu_value_per_mw(self, efficiency, condition=1.0):
-        """Market value of one MW-IT of GPUs of the given efficiency and condition."""
+        """Market value of one MW-IT of GPUs of the given efficiency and condition.
+
+        :func:`bubblesim.economics.gpu_value_usd_per_mw` at the list price, with the rental
+        ratio of the spot market (the price of a compute unit over its long-run level, so the
+        rent of a new frontier MW relative to what new compute costs).
+        """
         return gpu_value_usd_per_mw(
-            self.cfg.market_gpu_price_usd_per_mw,
+            self.list_price_usd_per_mw,
             efficiency,
             self.state.frontier_efficiency,
             self.spot.rental_ratio,
@@ -147,8 +167,17 @@ class HardwareMarket:
         return float(self.gpu_value_per_mw(self.state.frontier_efficiency, 1.0))
 
     def vintage0_gpu_usd_per_mw(self) -> float:
-        """Resale value of a new week-0 GPU (efficiency 1, new condition): the reported price."""
+        """Resale value of a new week-0 GPU (efficiency 1, new condition)."""
         return float(self.gpu_value_per_mw(1.0, 1.0))
+
+    def fleet_gpu_usd_per_mw(self) -> float:
+        """Value of the GPUs actually held, per MW-IT: their marks over their MW (MW-weighted).
+
+        Taken over the agents that have not defaulted; 0 when nobody holds GPUs.
+        """
+        rows = self.firms.active()
+        mw = float(self.firms.gpu_mw[rows].sum())
+        return float(self.firms.gpu_mark_usd[rows].sum()) / mw if mw > 0 else 0.0
 
     def mark_all(self) -> None:
         """Mark every agent that has not defaulted (skipped when nothing has changed since)."""
@@ -164,7 +193,7 @@ class HardwareMarket:
         cfg = self.cfg
         revaluation = self.firms.revalue(
             rows,
-            cfg.market_gpu_price_usd_per_mw,
+            self.list_price_usd_per_mw,
             self.state.frontier_efficiency,
             self.spot.rental_ratio,
             self.gpu_resale_index,
@@ -179,9 +208,13 @@ class HardwareMarket:
         """Buy new frontier GPUs from vendors (outside) at list price; returns the cost."""
         if mw <= 0:
             return 0.0
-        cost = mw * self.cfg.market_gpu_price_usd_per_mw
+        cost = mw * self.list_price_usd_per_mw
         self.ledger.transfer(row, None, cost, Flow.HARDWARE_PURCHASE)
         self.firms.install_gpus(row, mw, self.state.frontier_efficiency, cost)
+        if self.vendor_sale is not None:
+            self.vendor_sale(cost)
+        if self.capex is not None:
+            self.capex.record_gpu(cost)
         return cost
 
     def sell_gpus(self, row: int, mw: float) -> float:

@@ -26,6 +26,7 @@ def run(world: World) -> None:
     world.desk.start_week()
     state = world.drivers.step(week)
     world.hardware.observe(state)
+    world.spot.observe(state.frontier_efficiency, world.hardware.list_price_ratio)
     for driver, text in world.drivers.shock_onsets():
         world.events.record_shock(driver, text)
     _finish_halls(world)
@@ -40,19 +41,25 @@ def run(world: World) -> None:
 
 
 def _finish_halls(world: World) -> None:
-    """Halls whose lease starts this week are finished: ASICs on that power are retired (sold).
+    """Halls whose lease starts this week are finished: their cost moves from construction.
 
-    The site keeps hashing while the hall is built; capacity never goes negative.
+    Their power was taken off the ASICs when they were committed (the site's one power
+    constraint); any ASICs that still do not fit are retired now.
     """
     pue = world.config.markets.market_pue
     miners, table = world.agents.miners, world.agents.table
-    contracts = world.book.contracts
     for index in miners.building_halls(world.clock.week):
         row = int(miners.row[index])
         if table.is_defaulted(row):
             continue
-        for _, contract, cost in miners.finished_halls(index, world.clock.week):
+        for _, _contract, cost in miners.finished_halls(index, world.clock.week):
             table.finish_hall(row, cost)
-            mw = float(contracts.mw[contract]) if contract >= 0 else 0.0
-            th = mw * pue * 1e6 / float(table.asic_efficiency_j_per_th[row])
-            world.hardware.sell_asics(row, min(float(table.asic_th[row]), th))
+        th = miners.excess_asic_th(
+            index,
+            float(table.asic_th[row]),
+            float(table.asic_efficiency_j_per_th[row]),
+            float(table.gpu_mw[row]),
+            pue,
+        )
+        if th > 0:
+            world.hardware.sell_asics(row, th)

@@ -18,8 +18,9 @@ from bubblesim.accounts.instruments import COLLATERAL_OF_CODE, Collateral, Contr
 from bubblesim.accounts.ledger import Flow
 from bubblesim.agents.base import AgentType
 from bubblesim.agents.lab import Lab, equity_need_usd
-from bubblesim.agents.provider import free_space_mw, spare_gpu_mw
+from bubblesim.agents.miner import mining_mw
 from bubblesim.columns import seq_sum
+from bubblesim.economics import power_cost_usd_per_week
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ def run(world: World) -> None:
     world.desk.open_market()
     reorganise_labs(world)
     raise_lab_equity(world)
+    raise_miner_equity(world)
+    renew_maturing_contracts(world)
     sign_compute_contracts(world)
     plan_capex_and_leases(world)
     roll_over_maturing_loans(world)
@@ -41,11 +44,13 @@ def run(world: World) -> None:
 
 # -- equity ----------------------------------------------------------------------------------------
 def reorganise_labs(world: World) -> None:
-    """A defaulted lab's business re-emerges, recapitalised, after a reorganisation.
+    """A defaulted lab's business re-emerges after a reorganisation, if investors fund it.
 
-    Its users and models outlive its balance sheet: after ``lab_reorganisation_weeks`` a
-    successor with the same revenue share enters with fresh equity from strategic investors
-    (a year of its revenue, whatever the market's sentiment) and no contracts. Successors are
+    Its users and models outlive its balance sheet: from ``lab_reorganisation_weeks`` after
+    its default, a successor with the same share of adoption enters once investors fund it at
+    the current valuation (:meth:`bubblesim.markets.equity.EquityMarket.successor_round_usd`):
+    it seeks a year of the business's revenue and gets what the valuation allows, with no
+    contracts. While the equity window is shut nobody funds it, and it waits. Successors are
     new agents; the defaulted one stays defaulted in the record.
     """
     b = world.config.behaviour
@@ -53,9 +58,14 @@ def reorganise_labs(world: World) -> None:
     waiting = table.is_defaulted(labs.row) & (labs.successor < 0)
     if not waiting.any():
         return
+    adoption = world.drivers.state.ai_end_revenue_usd_per_year
     for index in np.flatnonzero(waiting).tolist():
         row = int(labs.row[index])
         if week - int(table.default_week[row]) < b.lab_reorganisation_weeks:
+            continue
+        need = b.lab_equity_raise_weeks * float(labs.revenue_share[index]) * adoption / 52
+        raise_usd = world.equity.successor_round_usd(index, need)
+        if raise_usd <= 0:
             continue
         name = world.agents.firms[row].name
         successor = world.agents.add(
@@ -66,8 +76,6 @@ def reorganise_labs(world: World) -> None:
             revenue_share=float(labs.revenue_share[index]),
         )
         labs.succeed(index, successor.index)
-        revenue = float(labs.revenue_usd_per_year[index])
-        raise_usd = b.lab_equity_raise_weeks * revenue / WEEKS_PER_YEAR
         world.ledger.transfer(None, successor.row, raise_usd, Flow.EQUITY_RAISED)
         world.events.record(
             EventKind.EQUITY_RAISED,
@@ -88,9 +96,13 @@ def _successor_name(world: World, name: str) -> str:
 
 
 def raise_lab_equity(world: World) -> None:
-    """Labs short of cash raise equity if the window is open; otherwise the refusal is logged."""
+    """Labs short of cash raise equity at their valuation if the window is open.
+
+    A round raises the lab's need up to what its valuation allows
+    (:meth:`bubblesim.markets.equity.EquityMarket.raise_lab_round`); a shut window, or a
+    valuation that allows nothing, is logged as a refusal.
+    """
     b = world.config.behaviour
-    width = world.desk.equity_window
     labs = world.agents.labs
     alive = world.agents.active_members(labs)
     rows = labs.row[alive]
@@ -106,17 +118,18 @@ def raise_lab_equity(world: World) -> None:
     for index, row, amount in zip(alive.tolist(), rows.tolist(), need.tolist(), strict=True):
         if amount <= 0:
             continue
-        if width > 0:
-            world.ledger.transfer(None, row, amount * width, Flow.EQUITY_RAISED)
-            world.events.record(EventKind.EQUITY_RAISED, row, amount_usd=amount * width)
+        raised = world.equity.raise_lab_round(index, amount)
+        if raised > 0:
+            world.events.record(EventKind.EQUITY_RAISED, row, amount_usd=raised)
             labs.raised_equity(index)
         elif labs.equity_refused_event[index] < 0:
+            shut = world.desk.equity_window <= 0
             event = world.events.record(
                 EventKind.EQUITY_REFUSED,
                 row,
                 amount_usd=amount,
                 trigger=world.agents.latest_shock_of(row),
-                detail="equity window closed",
+                detail="equity window closed" if shut else "no valuation to raise on",
             )
             labs.refuse_equity(index, event)
 
@@ -128,50 +141,66 @@ def _weekly_bills(world: World) -> np.ndarray:
 
 # -- GPU cloud contracts ---------------------------------------------------------------------------
 class _Offers:
-    """Providers' capacity on offer while the week's contracts are signed.
+    """Providers' compute on offer while the week's contracts are signed, in compute units.
 
-    Capacity on offer is spare GPUs plus free space the provider could fill with new GPUs;
-    GPUs bought and contracts sold during the week update it. Quantities are per alive
-    provider ``j``.
+    Compute on offer is spare GPUs (at the fleet's efficiency) plus free space the provider
+    could fill with new frontier GPUs; GPUs bought and contracts sold during the week update
+    it. Quantities are per alive provider ``j``.
     """
 
     def __init__(self, world: World):
         totals = world.book.contracts.totals(world.n_agents)
         providers = world.agents.providers
         self.table = world.agents.table
+        self.frontier = world.drivers.state.frontier_efficiency
         self.alive = world.agents.active_members(providers)
         self.rows = providers.row[self.alive]
         self.big_tech = providers.big_tech[self.alive].tolist()
-        sold = totals.cloud_sold_mw[self.rows]
-        bought = totals.cloud_bought_active_mw[self.rows]
+        sold = totals.cloud_sold_cu[self.rows]
+        bought = totals.cloud_bought_active_cu[self.rows]
         space = providers.own_space_mw[self.alive] + totals.hosting_leased_active_mw[self.rows]
-        gpu = self.table.gpu_mw[self.rows]
-        self.offers = (spare_gpu_mw(gpu, bought, sold) + free_space_mw(space, 0.0, gpu)).tolist()
         self.sold, self.bought, self.space = sold.tolist(), bought.tolist(), space.tolist()
+        self.offers = [self._offer(j) for j in range(len(self.rows))]
 
     def spare(self, j: int) -> float:
-        """Provider ``j``'s GPUs not committed to contracts, MW-IT."""
-        gpu = float(self.table.gpu_mw[self.rows[j]])
-        return max(0.0, gpu + self.bought[j] - self.sold[j])
+        """Provider ``j``'s compute not committed to contracts, compute units."""
+        row = self.rows[j]
+        own = float(self.table.gpu_mw[row] * self.table.gpu_efficiency[row])
+        return max(0.0, own + self.bought[j] - self.sold[j])
 
-    def update(self, j: int, sold_mw: float) -> None:
-        """Provider ``j`` has sold ``sold_mw`` more (and may have bought GPUs)."""
-        self.sold[j] += sold_mw
-        gpu = float(self.table.gpu_mw[self.rows[j]])
-        self.offers[j] = self.spare(j) + max(0.0, self.space[j] - gpu)
+    def efficiency(self, j: int) -> float:
+        """Compute per MW of provider ``j``'s fleet (the frontier's if it has no GPUs)."""
+        row = self.rows[j]
+        return (
+            float(self.table.gpu_efficiency[row]) if self.table.gpu_mw[row] > 0 else self.frontier
+        )
+
+    def _offer(self, j: int) -> float:
+        free_mw = max(0.0, self.space[j] - float(self.table.gpu_mw[self.rows[j]]))
+        return self.spare(j) + free_mw * self.frontier
+
+    def update(self, j: int, sold_cu: float) -> None:
+        """Provider ``j`` has sold ``sold_cu`` more (and may have bought GPUs)."""
+        self.sold[j] += sold_cu
+        self.offers[j] = self._offer(j)
 
 
 def sign_compute_contracts(world: World) -> None:
-    """Labs fill the gap between wanted and contracted compute with providers' capacity."""
+    """Labs fill the gap between wanted and contracted compute with providers' capacity.
+
+    Quantities are compute units; each contract is priced at the market rent of the GPUs
+    behind it (:meth:`bubblesim.markets.spot.SpotMarket.rent_usd_per_mw_year`).
+    """
     share = world.config.behaviour.lab_contract_share
     labs, rng = world.agents.labs, world.match_rng
-    contracted = world.book.contracts.totals(world.n_agents).cloud_contracted_mw[labs.row]
-    gaps = labs.desired_mw * share - contracted
+    contracted = world.book.contracts.totals(world.n_agents).cloud_contracted_cu[labs.row]
+    gaps = labs.desired_cu * share - contracted
     gaps[world.agents.table.is_defaulted(labs.row)] = 0.0
     order = rng.permutation(len(labs))
     if not (gaps >= MIN_DEAL_MW).any():
         return  # nobody needs compute: no offers to gather, no draws to make
     offers = _Offers(world)
+    bills = _weekly_bills(world).copy()
     open_ = [j for j, offer in enumerate(offers.offers) if offer >= MIN_DEAL_MW]
     for i in order.tolist():
         row = int(labs.row[i])
@@ -182,35 +211,39 @@ def sign_compute_contracts(world: World) -> None:
             if offers.offers[j] < MIN_DEAL_MW:
                 continue
             provider = int(offers.rows[j])
-            mw = _equip(world, offers, j, min(gap, offers.offers[j]))
+            cu = _equip(world, offers, j, min(gap, offers.offers[j]))
             sold = 0.0
-            if mw >= MIN_DEAL_MW:
-                _sign_gpu_cloud(world, provider, row, mw)
-                sold = mw
-                gap -= mw
+            if cu >= MIN_DEAL_MW:
+                bills[row] += _sign_gpu_cloud(
+                    world, provider, row, cu, offers.efficiency(j), float(bills[row])
+                )
+                sold = cu
+                gap -= cu
             offers.update(j, sold)
             if gap < MIN_DEAL_MW:
                 break
         open_ = [j for j in open_ if offers.offers[j] >= MIN_DEAL_MW]
 
 
-def _equip(world: World, offers: _Offers, j: int, mw: float) -> float:
-    """Make sure ``mw`` of GPUs are free for a new contract, buying (and financing) the rest.
+def _equip(world: World, offers: _Offers, j: int, cu: float) -> float:
+    """Make sure ``cu`` compute units are free for a new contract, buying (financing) the rest.
 
-    Big tech pays cash; a neocloud borrows the origination LTV against the new GPUs and pays
-    the rest from cash. Returns the MW it can actually offer.
+    Spare compute goes first; the rest is new frontier GPUs. Big tech pays cash; a neocloud
+    borrows the origination LTV against the new GPUs and pays the rest from cash. Returns the
+    compute units it can actually offer.
     """
     spare = offers.spare(j)
-    to_buy = max(0.0, mw - spare)
+    frontier = offers.frontier
+    to_buy = max(0.0, cu - spare) / frontier
     if to_buy <= 0:
-        return mw
+        return cu
     row = int(offers.rows[j])
     cash = float(world.ledger.cash_usd[row])
-    price = world.config.markets.market_gpu_price_usd_per_mw
+    price = world.hardware.list_price_usd_per_mw
     if offers.big_tech[j]:
         to_buy = max(0.0, min(to_buy, cash / price))
         world.hardware.buy_gpus(row, to_buy)
-        return spare + to_buy
+        return spare + to_buy * frontier
     ltv = world.config.credit.credit_gpu_ltv_max
     cost = to_buy * price
     lender = world.desk.find_lender(ltv * cost)
@@ -226,15 +259,32 @@ def _equip(world: World, offers: _Offers, j: int, mw: float) -> float:
         return spare
     world.desk.make_loan(lender, row, loan_usd, Collateral.GPU, "GPU loan")
     world.hardware.buy_gpus(row, to_buy)
-    return spare + to_buy
+    return spare + to_buy * frontier
 
 
-def _sign_gpu_cloud(world: World, provider: int, lab: int, mw: float) -> None:
-    """Sign a GPU cloud contract; the lab pays the prepayment if it can."""
+PREPAYMENT_RESERVE_WEEKS = 13
+"""A lab prepays only out of the cash it holds beyond a quarter of its contract bills."""
+
+
+def _sign_gpu_cloud(
+    world: World, provider: int, lab: int, cu: float, efficiency: float, bills_usd: float
+) -> float:
+    """Sign a GPU cloud contract for ``cu`` compute units on GPUs of ``efficiency``.
+
+    Its capacity is ``cu / efficiency`` MW-IT at the market rent of that generation per MW.
+    The lab prepays what it can spare: its cash beyond a quarter of its weekly contract bills
+    (``bills_usd`` before this contract, plus this one's).
+
+    Returns:
+        The contract's gross weekly payment.
+    """
     c = world.config.contracts
     week = world.clock.week
-    price = c.contract_gpu_cloud_price_usd_per_mw_year
-    prepay = min(float(world.ledger.cash_usd[lab]), c.contract_prepayment_share * mw * price)
+    mw = cu / efficiency
+    price = float(world.spot.rent_usd_per_mw_year(efficiency))
+    weekly = mw * price / WEEKS_PER_YEAR
+    spare = float(world.ledger.cash_usd[lab]) - PREPAYMENT_RESERVE_WEEKS * (bills_usd + weekly)
+    prepay = min(max(0.0, spare), c.contract_prepayment_share * mw * price)
     contracts = world.book.contracts
     contract = contracts.add(
         kind=ContractKind.GPU_CLOUD,
@@ -247,6 +297,7 @@ def _sign_gpu_cloud(world: World, provider: int, lab: int, mw: float) -> None:
         take_or_pay_share=c.contract_take_or_pay_share,
         prepay_offset_usd_per_week=prepay / WEEKS_PER_YEAR,
         status=Status.ACTIVE,
+        efficiency=efficiency,
     )
     if prepay > 0:
         world.ledger.transfer(lab, provider, prepay, Flow.PREPAYMENT)
@@ -258,6 +309,85 @@ def _sign_gpu_cloud(world: World, provider: int, lab: int, mw: float) -> None:
         amount_usd=mw * price / WEEKS_PER_YEAR * c.contract_gpu_cloud_term_weeks,
         detail=f"GPU cloud {mw:,.0f} MW",
     )
+    return weekly
+
+
+def raise_miner_equity(world: World) -> None:
+    """Miners short of cash sell shares at the market while the convertible window is open.
+
+    A miner keeps ``miner_atm_buffer_weeks`` of its weekly power bill and interest; below that
+    it sells up to the gap (:meth:`bubblesim.markets.equity.EquityMarket.raise_miner_atm`).
+    """
+    if not world.desk.convertible_window:
+        return
+    weeks = world.config.miner_finance.miner_atm_buffer_weeks
+    if weeks <= 0:
+        return
+    miners, table = world.agents.miners, world.agents.table
+    alive = world.agents.active_members(miners)
+    if alive.size == 0:
+        return
+    rows = miners.row[alive]
+    state = world.drivers.state
+    power = power_cost_usd_per_week(
+        mining_mw(table.asic_th[rows], table.asic_efficiency_j_per_th[rows]),
+        state.power_price_usd_per_mwh,
+    )
+    power = np.where(miners.mining_on[alive], power, 0.0)
+    loans = world.book.loans
+    active = loans.active()
+    interest = np.zeros(world.n_agents)
+    np.add.at(
+        interest,
+        loans.borrower[active],
+        loans.interest_due_usd(state.base_rate_per_year, active),
+    )
+    need = weeks * (power + interest[rows]) - world.ledger.cash_usd[rows]
+    for index, amount in zip(alive.tolist(), need.tolist(), strict=True):
+        if amount > 0:
+            world.equity.raise_miner_atm(index, amount)
+
+
+def renew_maturing_contracts(world: World) -> None:
+    """GPU cloud contracts in their last week renew with the same provider, re-priced at market.
+
+    A lab renews the part of a maturing contract it still wants on term (its desired compute
+    times its contract share, less its other contracts); the renewed part runs a new term at
+    the market rent of its GPUs' generation
+    (:meth:`bubblesim.markets.spot.SpotMarket.rent_usd_per_mw_year`). The rest matures.
+    Contracts with a defaulted party or an outside party on either side do not renew.
+    """
+    c = world.book.contracts
+    week = world.clock.week
+    live = world.book.live_of_kind(ContractKind.GPU_CLOUD, active_only=True)
+    ending = live[(c.end_week[live] == week + 1) & ~c.outside_buyer[live] & ~c.outside_seller[live]]
+    if ending.size == 0:
+        return
+    table, labs = world.agents.table, world.agents.labs
+    lab_index = {int(r): i for i, r in enumerate(labs.row.tolist())}
+    share = world.config.behaviour.lab_contract_share
+    term = world.config.contracts.contract_gpu_cloud_term_weeks
+    contracted = world.book.contracts.totals(world.n_agents).cloud_contracted_cu.copy()
+    for k in ending.tolist():
+        buyer, seller = int(c.buyer[k]), int(c.seller[k])
+        index = lab_index.get(buyer)
+        if index is None or table.is_defaulted(buyer) or table.is_defaulted(seller):
+            continue
+        cu = float(c.mw[k] * c.efficiency[k])
+        wanted = float(labs.desired_cu[index]) * share - (float(contracted[buyer]) - cu)
+        keep = min(1.0, max(0.0, wanted / cu)) if cu > 0 else 0.0
+        if keep * cu < MIN_DEAL_MW:
+            continue
+        price = float(world.spot.rent_usd_per_mw_year(float(c.efficiency[k])))
+        c.renew(k, week + 1 + term, price, float(c.mw[k]) * keep)
+        contracted[buyer] -= cu * (1.0 - keep)
+        world.events.record(
+            EventKind.CONTRACT_SIGNED,
+            seller,
+            counterparty=buyer,
+            amount_usd=float(c.mw[k]) * price / WEEKS_PER_YEAR * term,
+            detail=f"GPU cloud {float(c.mw[k]):,.0f} MW renewed at market",
+        )
 
 
 # -- capex and hosting leases ----------------------------------------------------------------------
@@ -301,8 +431,10 @@ def _hosts(world: World) -> list[int]:
         * m.market_colo_build_cost_usd_per_mw
         * (1.0 - world.config.credit.credit_project_loan_to_cost)
     )
-    cash = world.ledger.cash_usd[miners.row[alive]]
-    free = miners.convertible_it_mw(alive, b.miner_convertible_share, m.market_pue)
+    rows = miners.row[alive]
+    cash = world.ledger.cash_usd[rows]
+    gpu = world.agents.table.gpu_mw[rows]
+    free = miners.convertible_it_mw(alive, b.miner_convertible_share, m.market_pue, gpu)
     return alive[(cash >= equity_min) & (free >= MIN_DEAL_MW)].tolist()
 
 
@@ -323,7 +455,9 @@ def _lease_from_miners(world: World, provider: int, gap_mw: float, hosts: list[i
     miners = world.agents.miners
     leased = 0.0
     share, pue = b.miner_convertible_share, m.market_pue
-    free_mw = miners.convertible_it_mw(np.asarray(hosts, dtype=np.int64), share, pue).tolist()
+    chosen = np.asarray(hosts, dtype=np.int64)
+    gpu = world.agents.table.gpu_mw[miners.row[chosen]]
+    free_mw = miners.convertible_it_mw(chosen, share, pue, gpu).tolist()
     for i in world.match_rng.permutation(len(hosts)).tolist():
         miner = hosts[i]
         mw = min(gap_mw - leased, free_mw[i])
@@ -339,10 +473,11 @@ def _lease_from_miners(world: World, provider: int, gap_mw: float, hosts: list[i
 
 
 def _finance_conversion(world: World, miner: int, mw: float) -> bool:
-    """Fund a hall conversion: a project loan at loan-to-cost, the rest from cash.
+    """Fund a hall conversion: a project loan at loan-to-cost, the rest from cash and shares.
 
-    A miner commits only if its cash covers its equity share of the capex plus the loan's
-    interest over the build (no rent comes in before the hall is finished).
+    A miner commits only if its cash, plus what it can sell at the market this week, covers
+    its equity share of the capex plus the loan's interest over the build (no rent comes in
+    before the hall is finished); the shortfall is raised at the market, with dilution.
     """
     cfg = world.config
     row = int(world.agents.miners.row[miner])
@@ -351,18 +486,30 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     ltc = cfg.credit.credit_project_loan_to_cost
     rate = world.drivers.state.base_rate_per_year + cfg.credit.credit_spread_miner_per_year
     build_years = cfg.markets.market_conversion_lag_weeks / WEEKS_PER_YEAR
-    if cost * (1.0 - ltc) + ltc * cost * rate * build_years > cash:
+    if cost * (1.0 - ltc) + ltc * cost * rate * build_years > cash + _atm_room(world, miner):
         return False  # cannot carry even the best terms: no need to ask a lender
     lender = world.desk.find_lender(ltc * cost)
     scale = 0.0 if lender is None else float(world.agents.lenders.ltv_scale[lender])
     loan_usd = 0.0 if lender is None else ltc * scale * cost
-    if cost - loan_usd + loan_usd * rate * build_years > cash:
+    short = cost - loan_usd + loan_usd * rate * build_years - cash
+    if short > _atm_room(world, miner):
         return False
+    if short > 0:  # the equity share comes from shares sold at the market
+        world.equity.raise_miner_atm(miner, short, f" for a {mw:,.0f} MW hall")
     if loan_usd > 0:
         world.desk.make_loan(lender, row, loan_usd, Collateral.PROJECT, "project loan")
     world.ledger.transfer(row, None, cost, Flow.CONSTRUCTION)
+    world.capex.record_datacentre(cost)
     world.agents.table.start_hall(row, cost)
     return True
+
+
+def _atm_room(world: World, miner: int) -> float:
+    """What a miner could raise at the market this week (0 with the convertible window shut)."""
+    if not world.desk.convertible_window:
+        return 0.0
+    share = world.config.miner_finance.miner_atm_max_share_of_cap_per_week
+    return share * world.equity.miner_market_cap_usd(miner)
 
 
 def _sign_lease(world: World, miner: int, provider: int, mw: float) -> None:
@@ -399,6 +546,7 @@ def _sign_lease(world: World, miner: int, provider: int, mw: float) -> None:
     )
     cost = mw * m.market_colo_build_cost_usd_per_mw
     miners.commit_hall(miner, start, contract, cost, mw, m.market_pue)
+    _retire_displaced_asics(world, miner)
     world.events.record(
         EventKind.CONTRACT_SIGNED,
         miner_row,
@@ -406,6 +554,25 @@ def _sign_lease(world: World, miner: int, provider: int, mw: float) -> None:
         amount_usd=float(contracts.remaining_value_usd(contract, week)),
         detail=f"hosting lease {mw:,.0f} MW from week {start}",
     )
+
+
+def _retire_displaced_asics(world: World, miner: int) -> None:
+    """The ASICs on the power a new hall takes are retired (sold) when the hall is committed.
+
+    One power constraint per site: ASICs, halls (built and being built) and the miner's own
+    GPUs share its power (:meth:`bubblesim.agents.miner.MinerTable.excess_asic_th`).
+    """
+    miners, table = world.agents.miners, world.agents.table
+    row = int(miners.row[miner])
+    th = miners.excess_asic_th(
+        miner,
+        float(table.asic_th[row]),
+        float(table.asic_efficiency_j_per_th[row]),
+        float(table.gpu_mw[row]),
+        world.config.markets.market_pue,
+    )
+    if th > 0:
+        world.hardware.sell_asics(row, th)
 
 
 def _self_build(world: World, provider: int, mw: float) -> None:
@@ -417,6 +584,7 @@ def _self_build(world: World, provider: int, mw: float) -> None:
         return
     cost = mw * m.market_colo_build_cost_usd_per_mw
     world.ledger.transfer(row, None, cost, Flow.CONSTRUCTION)
+    world.capex.record_datacentre(cost)
     world.agents.table.add_hall(row, cost)
     world.agents.providers.start_building(
         provider, world.clock.week + 2 * m.market_conversion_lag_weeks, mw

@@ -14,7 +14,7 @@ import numpy as np
 from bubblesim.accounts.events import EventKind
 from bubblesim.accounts.instruments import ContractKind
 from bubblesim.agents.provider import utilisation
-from bubblesim.economics import funding_windows
+from bubblesim.economics import funding_windows, revenue_per_compute_unit
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -40,24 +40,39 @@ def run(world: World) -> None:
 
 
 def _labs_plan_compute(world: World) -> None:
-    """Labs observe end demand, size the compute they want, and set their contracts' usage."""
-    b = world.config.behaviour
+    """Labs observe demand, earn what their compute serves, plan compute and set its usage.
+
+    A lab's compute this week is its active GPU cloud contracts plus last week's spot
+    purchases; what it can pay for includes what it could raise at its valuation while the
+    equity window (last week's) is open.
+    """
+    b, r = world.config.behaviour, world.config.revenue
     state = world.drivers.state
     labs = world.agents.labs
     alive = world.agents.active_members(labs)
+    rows = labs.row[alive]
+    totals = world.book.contracts.totals(world.n_agents)
+    compute = totals.cloud_bought_active_cu[rows] + labs.spot_bought_cu[alive]
     labs.plan(
         alive,
-        world.ledger.cash_usd[labs.row[alive]],
+        world.ledger.cash_usd[rows],
+        world.equity.lab_raisable_usd(alive),
+        compute,
         state.ai_end_revenue_usd_per_year,
         state.ai_demand_growth_per_year,
         b.expectation_smoothing,
         b.lab_compute_spend_to_revenue,
-        world.config.contracts.contract_gpu_cloud_price_usd_per_mw_year,
-        world.desk.equity_window > 0,  # last week's window
+        world.spot.price_usd_per_cu_year,
         b.lab_planning_horizon_weeks / WEEKS_PER_YEAR,
+        revenue_per_compute_unit(
+            r.revenue_per_compute_unit_usd_per_year,
+            r.revenue_compute_intensity_growth_per_year,
+            world.clock.week,
+        ),
+        r.revenue_compute_elasticity,
     )
     wanted = np.full(world.n_agents, np.nan)
-    wanted[labs.row[alive]] = labs.desired_mw[alive]
+    wanted[labs.row[alive]] = labs.desired_cu[alive]
     world.book.contracts.use_capacity(wanted)
 
 

@@ -50,10 +50,24 @@ def run(world: World) -> None:
     rent = world.book.contracts.totals(world.n_agents).hosting_rent_usd
     margin = world.config.contracts.contract_hosting_noi_margin
     hosts = miners.row[alive_miners]
+    vendors = agents.vendors
+    alive_vendors = agents.active_members(vendors)
+    vendor_rows = vendors.row[alive_vendors]
     ledger.owe_many(
-        np.concatenate([hashing, hosts]),
-        np.concatenate([np.full(len(hashing), _POWER), np.full(len(hosts), _OPERATING)]),
-        np.concatenate([power, (1.0 - margin) * rent[hosts]]),
+        np.concatenate([hashing, hosts, vendor_rows]),
+        np.concatenate(
+            [
+                np.full(len(hashing), _POWER),
+                np.full(len(hosts) + len(vendor_rows), _OPERATING),
+            ]
+        ),
+        np.concatenate(
+            [
+                power,
+                (1.0 - margin) * rent[hosts],
+                vendors.operating_cost_usd_per_year[alive_vendors] / WEEKS_PER_YEAR,
+            ]
+        ),
     )
     clear_spot_market(world)
     _gpu_power_bills(world)
@@ -86,15 +100,15 @@ def _gpu_power_bills(world: World) -> None:
 def clear_spot_market(world: World) -> None:
     """Match labs' uncontracted demand with idle capacity at the spot price, then move the price.
 
-    Supply is every active provider's spare GPUs plus the unused part of contracted capacity
-    (which its owner resells), each weighted by its efficiency relative to the frontier. Demand
-    is each lab's desired compute beyond its contracts, limited by what its cash can pay this
-    week. Trade is the smaller of the two, shared pro rata; labs pay sellers at once.
+    Quantities are compute units: supply is every active provider's spare GPUs plus the unused
+    part of contracted capacity (which its owner resells), each MW counted at its fleet's
+    efficiency; demand is each lab's desired compute beyond its contracts, limited by what its
+    cash can pay this week. Trade is the smaller of the two, shared pro rata; labs pay sellers
+    at once.
     """
     agents, book, n = world.agents, world.book, world.n_agents
-    table, _c = agents.table, book.contracts
-    frontier = world.drivers.state.frontier_efficiency
-    weekly_price = world.spot.price_usd_per_mw_year / WEEKS_PER_YEAR
+    table = agents.table
+    weekly_price = world.spot.price_usd_per_cu_year / WEEKS_PER_YEAR
     providers = agents.providers
     table.set_spot_sold(providers.row, 0.0)
     sellers = providers.row[agents.active_members(providers)]
@@ -105,17 +119,18 @@ def clear_spot_market(world: World) -> None:
         + totals.cloud_unused_mw[sellers]
     )
     efficiency = table.gpu_efficiency[sellers]
-    supply = idle * efficiency / frontier
+    supply = idle * efficiency
     labs = agents.labs
     alive = agents.active_members(labs)
     buyers = labs.row[alive]
-    contracted = totals.cloud_contracted_mw[buyers]
-    want = np.maximum(0.0, labs.desired_mw[alive] - contracted)
+    contracted = totals.cloud_contracted_cu[buyers]
+    want = np.maximum(0.0, labs.desired_cu[alive] - contracted)
     bill = totals.bills_usd[buyers]
     afford = np.maximum(0.0, world.ledger.cash_usd[buyers] - bill) / weekly_price
     demand = np.minimum(want, afford)
     total_s, total_d = seq_sum(supply), seq_sum(demand)
     traded = min(total_s, total_d)
+    labs.bought_spot(alive, traded * demand / total_d if traded > 0 else np.zeros(len(alive)))
     if traded > 0:
         paid = traded * demand / total_d * weekly_price
         received = traded * supply / total_s * weekly_price
@@ -127,6 +142,6 @@ def clear_spot_market(world: World) -> None:
                 amounts,
                 np.full(len(amounts), FLOW_CODE[Flow.SPOT_PAYMENT]),
             )
-        spot_mw = traded * supply / total_s * frontier / np.maximum(efficiency, 1e-9)
+        spot_mw = traded * supply / total_s / np.maximum(efficiency, 1e-9)
         table.set_spot_sold(sellers, spot_mw)
     world.spot.clear(total_d, total_s, traded)

@@ -21,6 +21,7 @@ from bubblesim.population.spec import (
     LoanSpec,
     MinerSpec,
     ProviderSpec,
+    VendorSpec,
 )
 
 B = 1e9
@@ -37,6 +38,28 @@ LAB_CONTRACTS_MW: dict[str, dict[str, float]] = {
     "Anthropic": {"AWS": 800, "Google": 600, "Fluidstack": 400},
     "Other labs": {"Microsoft": 300, "AWS": 300, "Google": 250, "CoreWeave": 250, "Oracle": 150},
 }
+
+
+#: §2 circular financing: Nvidia's $6.3B backstop of CoreWeave capacity (to 2032), modelled as
+#: Nvidia guaranteeing CoreWeave's capacity sold to OpenAI (judgment: the backstop covers
+#: unsold capacity; a lab's default is when that capacity would go unsold).
+VENDOR_BACKSTOPS: dict[tuple[str, str], dict] = {
+    ("CoreWeave", "OpenAI"): {"guarantor": "Nvidia", "backstop_usd": 6.3 * B},
+}
+
+
+def _vendors() -> list[VendorSpec]:
+    # §2: of ≈$50B of GPU systems per GW, $35B is NVIDIA hardware (share 0.7). Gross margin,
+    # fixed costs and cash: judgment (not in the calibration facts).
+    return [
+        VendorSpec(
+            "Nvidia",
+            cash_usd=60 * B,
+            hardware_share=0.7,
+            gross_margin=0.7,
+            operating_cost_usd_per_year=10 * B,
+        )
+    ]
 
 
 def _labs() -> list[LabSpec]:
@@ -121,12 +144,24 @@ def _lenders() -> list[LenderSpec]:
         LenderSpec("High-yield bondholders", capital_ratio=0.50),
         LenderSpec("Convertible holders", capital_ratio=0.50),
         LenderSpec("Crypto lender", capital_ratio=0.20),
+        # Oracle's bonds are held by investment-grade funds (judgment: half equity, as the
+        # high-yield and convertible funds above).
+        LenderSpec("Investment-grade bondholders", capital_ratio=0.50),
     ]
 
 
 def _contracts() -> list[ContractSpec]:
     out = [
-        ContractSpec(CLOUD, provider, lab, mw, 9.7 * M, start_week=0, term_weeks=234)
+        ContractSpec(
+            CLOUD,
+            provider,
+            lab,
+            mw,
+            9.7 * M,
+            start_week=0,
+            term_weeks=234,
+            **VENDOR_BACKSTOPS.get((provider, lab), {}),
+        )
         for lab, row in LAB_CONTRACTS_MW.items()
         for provider, mw in row.items()
     ]
@@ -320,6 +355,24 @@ def _loans() -> list[LoanSpec]:
             0.85,
             "rig loan",
         ),
+        # §2 Oracle: ≈$105B of debt, CDS ≈128 bp (2025). Fixed coupon 5.3% = a ≈4% base rate
+        # + the CDS spread (derived); maturities laddered 20% / 30% / 50% in 2028 / 2031 /
+        # 2036 (judgment: no maturity schedule in the facts). Unsecured.
+        *(
+            LoanSpec(
+                "Investment-grade bondholders",
+                "Oracle",
+                share * 105 * B,
+                0.053,
+                False,
+                week,
+                Collateral.NONE,
+                None,
+                "senior notes",
+                leveraged=False,
+            )
+            for share, week in ((0.2, 104), (0.3, 260), (0.5, 520))
+        ),
         LoanSpec(
             "Crypto lender",
             "Core Scientific",
@@ -343,4 +396,5 @@ def default_economy() -> EconomySpec:
         lenders=_lenders(),
         contracts=_contracts(),
         loans=_loans(),
+        vendors=_vendors(),
     )

@@ -15,6 +15,7 @@ import numpy as np
 
 from bubblesim.accounts.instruments import Collateral, ContractKind, Status
 from bubblesim.agents import AgentType, Firm, Lab, Lender, Miner, Provider
+from bubblesim.agents.vendor import Vendor
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -62,6 +63,17 @@ class LenderSpec:
 
 
 @dataclass(frozen=True)
+class VendorSpec:
+    """A GPU vendor: its share of a GPU system's list price, its margin, its fixed costs."""
+
+    name: str
+    cash_usd: float
+    hardware_share: float
+    gross_margin: float
+    operating_cost_usd_per_year: float = 0.0
+
+
+@dataclass(frozen=True)
 class ContractSpec:
     """An existing hosting lease or GPU cloud contract (weeks from week 0)."""
 
@@ -104,6 +116,7 @@ class EconomySpec:
     lenders: list[LenderSpec] = field(default_factory=list)
     contracts: list[ContractSpec] = field(default_factory=list)
     loans: list[LoanSpec] = field(default_factory=list)
+    vendors: list[VendorSpec] = field(default_factory=list)
 
 
 def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
@@ -131,8 +144,14 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
         firms[firm.name] = firm
         return firm
 
+    state = world.drivers.state
     for s in spec.labs:
-        add(roster.add(Lab, AgentType.LAB, s.name, s.cash_usd, revenue_share=s.revenue_share))
+        lab = add(roster.add(Lab, AgentType.LAB, s.name, s.cash_usd, revenue_share=s.revenue_share))
+        world.agents.labs.open(
+            lab.index,
+            s.revenue_share * state.ai_end_revenue_usd_per_year,
+            state.ai_demand_growth_per_year,
+        )
     for s in spec.providers:
         kind = AgentType.HYPERSCALER if s.big_tech else AgentType.NEOCLOUD
         p = add(
@@ -143,10 +162,23 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
                 s.cash_usd,
                 big_tech=s.big_tech,
                 own_space_mw=s.own_space_mw,
-                other_income_usd_per_year=s.other_income_usd_per_year,
+                other_income_usd_per_year=s.other_income_usd_per_year
+                * cfg.guarantors.big_tech_income_scale,
             )
         )
         table.set_gpus(p.row, s.gpu_mw)
+    for s in spec.vendors:
+        add(
+            roster.add(
+                Vendor,
+                AgentType.VENDOR,
+                s.name,
+                s.cash_usd,
+                hardware_share=s.hardware_share,
+                gross_margin=s.gross_margin,
+                operating_cost_usd_per_year=s.operating_cost_usd_per_year,
+            )
+        )
     for s in spec.miners:
         m = add(roster.add(Miner, AgentType.MINER, s.name, s.cash_usd, power_mw=s.power_mw))
         table.set_gpus(m.row, s.gpu_mw)
@@ -238,13 +270,26 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
                 table.start_hall(seller.row, hall_cost)
 
     efficiency = cfg.markets.market_asic_efficiency_j_per_th
+    pue = cfg.markets.market_pue
     for index, row in enumerate(miners.row.tolist()):
-        # sites given over to AI halls no longer hash
+        # the site's power not given to AI halls (built or being built) or to the miner's own
+        # GPUs hashes: one power constraint per site
         gross = float(miners.power_mw[index] - miners.hall_gross_mw[index])
+        gross -= float(table.gpu_mw[row]) * pue
         table.set_asics(row, max(0.0, gross * 1e6 / efficiency), efficiency)
     world.hardware.mark(np.arange(world.n_agents))
+    _open_capex(world)
     _open_books(world)
     return firms
+
+
+def _open_capex(world: World) -> None:
+    """The opening installed base: GPUs at list price, data centres at build cost."""
+    table, providers = world.agents.table, world.agents.providers
+    cost = world.config.markets.market_colo_build_cost_usd_per_mw
+    gpu = float(table.gpu_mw.sum()) * world.hardware.list_price_usd_per_mw
+    halls = float(table.halls_usd.sum() + table.construction_usd.sum())
+    world.capex.open(gpu, float(providers.own_space_mw.sum()) * cost + halls)
 
 
 def _open_books(world: World) -> None:

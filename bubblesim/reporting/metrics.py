@@ -7,6 +7,7 @@ series does not depend on how its sum is vectorised.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -14,9 +15,11 @@ import mesa
 import numpy as np
 from numba import njit
 
-from bubblesim.accounts.instruments import ContractKind
+from bubblesim.accounts.instruments import COLLATERAL_CODE, Collateral, ContractKind
 from bubblesim.agents.base import AGENT_TYPES, TYPE_CODE, AgentType, HealthCode
 from bubblesim.columns import seq_sum
+from bubblesim.economics import required_revenue_usd_per_year
+from bubblesim.units import HOURS_PER_YEAR, WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
     from bubblesim.world import World
@@ -74,16 +77,66 @@ def gpu_cloud_contracted_mw(world: World) -> float:
     return seq_sum(world.book.contracts.mw[_cloud(world)])
 
 
-def delivered_mw(world: World) -> float:
-    """Compute actually used: contracted capacity times usage, plus spot trades, MW-IT."""
+def gpu_cloud_contracted_cu(world: World) -> float:
+    """Compute under active GPU cloud contracts, compute units (MW-IT of week-0 frontier chips)."""
     c, rows = world.book.contracts, _cloud(world)
-    return float(seq_sum(c.mw[rows] * c.usage_share[rows]) + world.spot.traded_mw)
+    return seq_sum(c.mw[rows] * c.efficiency[rows])
 
 
-def ai_demand_mw(world: World) -> float:
-    """Compute the labs want, MW-IT."""
+def _spot_sold_mw(world: World) -> float:
+    providers = world.agents.providers
+    return seq_sum(world.agents.table.spot_sold_mw[providers.row])
+
+
+def delivered_mw(world: World) -> float:
+    """GPU capacity actually used: contracted capacity times usage, plus spot sales, MW-IT."""
+    c, rows = world.book.contracts, _cloud(world)
+    return float(seq_sum(c.mw[rows] * c.usage_share[rows]) + _spot_sold_mw(world))
+
+
+def delivered_cu(world: World) -> float:
+    """Compute actually used: contracted compute times usage, plus spot trades, compute units."""
+    c, rows = world.book.contracts, _cloud(world)
+    used = seq_sum(c.mw[rows] * c.efficiency[rows] * c.usage_share[rows])
+    return float(used + world.spot.traded_cu)
+
+
+def ai_demand_cu(world: World) -> float:
+    """Compute the labs want, compute units."""
     labs = world.agents.labs
-    return seq_sum(labs.desired_mw[world.agents.active_members(labs)])
+    return seq_sum(labs.desired_cu[world.agents.active_members(labs)])
+
+
+def gpu_loan_ltv(world: World) -> float:
+    """LTV of the GPU-backed book: principal of GPU-secured loans over their collateral's value.
+
+    Summed over the borrowers with such loans (who have not defaulted); 0 without any.
+    """
+    return _gpu_ltvs(world)[0]
+
+
+def gpu_loan_ltv_max(world: World) -> float:
+    """The highest LTV of any GPU-backed borrower's GPU-secured loans (0 without any)."""
+    return _gpu_ltvs(world)[1]
+
+
+def _gpu_ltvs(world: World) -> tuple[float, float]:
+    loans, table = world.book.loans, world.agents.table
+    active = loans.active()
+    gpu = active[loans.collateral[active] == COLLATERAL_CODE[Collateral.GPU]]
+    gpu = gpu[~table.is_defaulted(loans.borrower[gpu])]
+    if gpu.size == 0:
+        return 0.0, 0.0
+    owed = np.bincount(loans.borrower[gpu], loans.principal_usd[gpu], len(table))
+    borrowers = np.flatnonzero(owed > 0)
+    if borrowers.size == 0:
+        return 0.0, 0.0
+    value = world.hardware.gpu_value(borrowers)
+    principal = owed[borrowers]
+    total = seq_sum(value)
+    aggregate = seq_sum(principal) / total if total > 0 else math.inf
+    each = np.divide(principal, value, out=np.full(len(value), math.inf), where=value > 0)
+    return float(aggregate), float(each.max())
 
 
 def utilisation(world: World) -> float:
@@ -93,11 +146,48 @@ def utilisation(world: World) -> float:
     return float(min(1.0, delivered_mw(world) / installed)) if installed > 0 else 0.0
 
 
+def ai_end_revenue_usd_per_year(world: World) -> float:
+    """End revenue the labs earn (what their compute serves of adoption), run-rate."""
+    labs = world.agents.labs
+    return seq_sum(labs.revenue_usd_per_year[world.agents.active_members(labs)])
+
+
+def ai_capex_usd_per_year(world: World) -> float:
+    """Capex on GPUs and data centres over the last 52 weeks."""
+    return world.capex.trailing_usd(52)
+
+
+def ai_required_revenue_usd_per_year(world: World) -> float:
+    """Revenue the installed AI base needs a year (the Bain gap's "revenue needed").
+
+    :func:`bubblesim.economics.required_revenue_usd_per_year` with the GPU and data-centre
+    capex still within their lives, the cost of capital ``base rate + spread``, and operating
+    costs: power for every installed GPU (MW-IT × PUE × hours × power price) and the
+    non-power operating cost of the data centres (the hosting rent's non-NOI share per MW).
+    """
+    r, m, c = world.config.revenue, world.config.markets, world.config.contracts
+    state = world.drivers.state
+    table = world.agents.table
+    gpu = world.capex.installed_gpu_usd(r.gap_gpu_life_years * WEEKS_PER_YEAR)
+    dc = world.capex.installed_datacentre_usd(r.gap_datacentre_life_years * WEEKS_PER_YEAR)
+    gpu_mw = seq_sum(table.gpu_mw[table.active()])
+    build = m.market_colo_build_cost_usd_per_mw
+    dc_mw = dc / build if build > 0 else 0.0
+    opex = gpu_mw * m.market_pue * HOURS_PER_YEAR * state.power_price_usd_per_mwh
+    opex += dc_mw * (1.0 - c.contract_hosting_noi_margin) * c.contract_hosting_price_usd_per_mw_year
+    return required_revenue_usd_per_year(
+        gpu,
+        dc,
+        state.base_rate_per_year + r.gap_cost_of_capital_spread_per_year,
+        r.gap_gpu_life_years,
+        r.gap_datacentre_life_years,
+        opex,
+    )
+
+
 def ai_revenue_gap_usd_per_year(world: World) -> float:
-    """Contracted compute spend per year less the labs' end revenue (the Bain-style gap)."""
-    c, rows = world.book.contracts, _cloud(world)
-    spend = seq_sum(c.mw[rows] * c.price_usd_per_mw_year[rows])
-    return float(spend - world.drivers.state.ai_end_revenue_usd_per_year)
+    """Revenue the installed base needs less the end revenue the labs earn (the Bain gap)."""
+    return ai_required_revenue_usd_per_year(world) - ai_end_revenue_usd_per_year(world)
 
 
 def leveraged_miner_mw_defaulted(world: World) -> float:
@@ -123,18 +213,32 @@ REPORTERS: dict[str, Callable[[World], float]] = {
     "credit_supply_usd": credit_supply_usd,
     "new_lending_usd": lambda w: float(w.desk.new_lending_usd),
     "credit_refusals": lambda w: w.desk.refusals,
-    "spot_price_usd_per_mw_year": lambda w: float(w.spot.price_usd_per_mw_year),
-    "gpu_resale_usd_per_mw": lambda w: float(w.hardware.frontier_gpu_usd_per_mw()),
+    "spot_price_usd_per_cu_year": lambda w: float(w.spot.price_usd_per_cu_year),
+    "gpu_rent_vintage0_usd_per_mw_year": lambda w: float(w.spot.rent_usd_per_mw_year(1.0)),
+    "gpu_rent_frontier_usd_per_mw_year": lambda w: float(
+        w.spot.rent_usd_per_mw_year(w.drivers.state.frontier_efficiency)
+    ),
+    "gpu_resale_usd_per_mw": lambda w: float(w.hardware.fleet_gpu_usd_per_mw()),
+    "gpu_frontier_usd_per_mw": lambda w: float(w.hardware.frontier_gpu_usd_per_mw()),
     "gpu_vintage0_usd_per_mw": lambda w: float(w.hardware.vintage0_gpu_usd_per_mw()),
+    "gpu_loan_ltv": gpu_loan_ltv,
+    "gpu_loan_ltv_max": gpu_loan_ltv_max,
     "gpu_resale_index": lambda w: float(w.hardware.gpu_resale_index),
     "asic_price_usd_per_th": lambda w: float(w.hardware.asic_value_per_th()),
     "utilisation": utilisation,
     "btc_price_usd": lambda w: float(w.drivers.state.btc_price_usd),
     "hashprice_usd_per_ph_day": lambda w: float(w.drivers.state.hashprice_usd_per_ph_day),
-    "ai_end_revenue_usd_per_year": lambda w: float(w.drivers.state.ai_end_revenue_usd_per_year),
-    "ai_demand_mw": ai_demand_mw,
+    "ai_adoption_revenue_usd_per_year": lambda w: float(
+        w.drivers.state.ai_end_revenue_usd_per_year
+    ),
+    "ai_end_revenue_usd_per_year": ai_end_revenue_usd_per_year,
+    "ai_required_revenue_usd_per_year": ai_required_revenue_usd_per_year,
+    "ai_capex_usd_per_year": ai_capex_usd_per_year,
+    "ai_demand_cu": ai_demand_cu,
     "contracted_mw": gpu_cloud_contracted_mw,
+    "contracted_cu": gpu_cloud_contracted_cu,
     "delivered_mw": delivered_mw,
+    "delivered_cu": delivered_cu,
     "ai_revenue_gap_usd_per_year": ai_revenue_gap_usd_per_year,
     "base_rate_per_year": lambda w: float(w.drivers.state.base_rate_per_year),
     "power_price_usd_per_mwh": lambda w: float(w.drivers.state.power_price_usd_per_mwh),
@@ -172,17 +276,22 @@ def snapshot(world: World) -> dict[str, float]:
         miners.row,
         miners.power_mw,
         labs.row,
-        labs.desired_mw,
+        labs.desired_cu,
         loans.active(),
         loans.principal_usd,
         _cloud(world),
         c.mw,
         c.usage_share,
         c.price_usd_per_mw_year,
+        c.efficiency,
         len(AGENT_TYPES),
     ).tolist()
-    delivered = t[_DELIVERED] + world.spot.traded_mw
+    delivered = t[_DELIVERED] + _spot_sold_mw(world)
     installed = t[_INSTALLED]
+    ltv, ltv_max = _gpu_ltvs(world)
+    spot = world.spot
+    end_revenue = ai_end_revenue_usd_per_year(world)
+    required = ai_required_revenue_usd_per_year(world)
     out: dict[str, float] = {"week": world.clock.week}
     for code, kind in enumerate(AGENT_TYPES):
         out[f"defaults_{kind}"] = int(t[_COUNTS + code])
@@ -195,19 +304,31 @@ def snapshot(world: World) -> dict[str, float]:
             "credit_supply_usd": t[_SUPPLY],
             "new_lending_usd": float(world.desk.new_lending_usd),
             "credit_refusals": world.desk.refusals,
-            "spot_price_usd_per_mw_year": float(world.spot.price_usd_per_mw_year),
-            "gpu_resale_usd_per_mw": hardware.frontier_gpu_usd_per_mw(),
+            "spot_price_usd_per_cu_year": float(spot.price_usd_per_cu_year),
+            "gpu_rent_vintage0_usd_per_mw_year": float(spot.rent_usd_per_mw_year(1.0)),
+            "gpu_rent_frontier_usd_per_mw_year": float(
+                spot.rent_usd_per_mw_year(state.frontier_efficiency)
+            ),
+            "gpu_resale_usd_per_mw": hardware.fleet_gpu_usd_per_mw(),
+            "gpu_frontier_usd_per_mw": hardware.frontier_gpu_usd_per_mw(),
             "gpu_vintage0_usd_per_mw": hardware.vintage0_gpu_usd_per_mw(),
+            "gpu_loan_ltv": ltv,
+            "gpu_loan_ltv_max": ltv_max,
             "gpu_resale_index": float(hardware.gpu_resale_index),
             "asic_price_usd_per_th": float(hardware.asic_value_per_th()),
             "utilisation": float(min(1.0, delivered / installed)) if installed > 0 else 0.0,
             "btc_price_usd": float(state.btc_price_usd),
             "hashprice_usd_per_ph_day": float(state.hashprice_usd_per_ph_day),
-            "ai_end_revenue_usd_per_year": float(state.ai_end_revenue_usd_per_year),
-            "ai_demand_mw": t[_DEMAND],
+            "ai_adoption_revenue_usd_per_year": float(state.ai_end_revenue_usd_per_year),
+            "ai_end_revenue_usd_per_year": end_revenue,
+            "ai_required_revenue_usd_per_year": required,
+            "ai_capex_usd_per_year": ai_capex_usd_per_year(world),
+            "ai_demand_cu": t[_DEMAND],
             "contracted_mw": t[_CONTRACTED],
+            "contracted_cu": t[_CONTRACTED_CU],
             "delivered_mw": delivered,
-            "ai_revenue_gap_usd_per_year": t[_SPEND] - state.ai_end_revenue_usd_per_year,
+            "delivered_cu": t[_DELIVERED_CU] + spot.traded_cu,
+            "ai_revenue_gap_usd_per_year": required - end_revenue,
             "base_rate_per_year": float(state.base_rate_per_year),
             "power_price_usd_per_mwh": float(state.power_price_usd_per_mwh),
             "frontier_efficiency": float(state.frontier_efficiency),
@@ -230,8 +351,10 @@ def snapshot(world: World) -> dict[str, float]:
     _SPEND,
     _INSTALLED,
     _CASH,
+    _CONTRACTED_CU,
+    _DELIVERED_CU,
     _COUNTS,
-) = range(12)
+) = range(14)
 
 
 @njit(cache=True)
@@ -256,6 +379,7 @@ def _totals(
     mw,
     usage,
     price,
+    efficiency,
     n_types,
 ):  # pragma: no cover
     """The totals behind the series, in one pass (compiled loop)."""
@@ -286,6 +410,8 @@ def _totals(
         k = cloud[i]
         out[_CONTRACTED] += mw[k]
         out[_DELIVERED] += mw[k] * usage[k]
+        out[_CONTRACTED_CU] += mw[k] * efficiency[k]
+        out[_DELIVERED_CU] += mw[k] * efficiency[k] * usage[k]
         out[_SPEND] += mw[k] * price[k]
     return out
 

@@ -8,10 +8,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 PANELS = (
-    ("AI compute (MW-IT)", ("ai_demand_mw", "contracted_mw", "delivered_mw"), 1.0),
+    ("AI compute (compute units)", ("ai_demand_cu", "contracted_cu", "delivered_cu"), 1.0),
     (
-        "Spot rent (M USD/MW-yr), GPU resale (M USD/MW)",
-        ("spot_price_usd_per_mw_year", "gpu_resale_usd_per_mw"),
+        "Spot rent (M USD/CU-yr), GPU value held (M USD/MW)",
+        ("spot_price_usd_per_cu_year", "gpu_resale_usd_per_mw"),
         1e-6,
     ),
     (

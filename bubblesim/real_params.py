@@ -1,0 +1,184 @@
+"""Parameter sections of the real economy: the revenue gap, compute, guarantors, GPU vendor, miners.
+
+Each field carries unit, source and bounds (see :func:`bubblesim.params.param`). "Calib. §n" refers
+to the sections of the project's calibration facts (``docs/calibration.md`` lists every value).
+"""
+
+import math
+
+from pydantic import BaseModel, ConfigDict
+
+from bubblesim.params import param
+
+_FROZEN = ConfigDict(extra="forbid", frozen=True)
+
+
+class RevenueGapParams(BaseModel):
+    """The revenue the installed AI base needs, end revenue served by compute, lab valuations."""
+
+    model_config = _FROZEN
+
+    gap_cost_of_capital_spread_per_year: float = param(
+        0.05,
+        unit="per year over the base rate",
+        source="judgment: a build-out cost of capital near 9% at a 4% base rate, between "
+        "investment-grade hyperscaler funding and CoreWeave's 10–15% effective debt cost "
+        "(calib. §2)",
+        description="Cost of capital of the AI build-out over the base rate (required revenue)",
+        ge=0.0,
+        le=0.5,
+        judgment=True,
+    )
+    gap_gpu_life_years: float = param(
+        5.0,
+        unit="years",
+        source="calib. §3: Amazon cut a subset of servers to a 5-year life in Feb 2025; "
+        "CoreWeave uses 6; 1–3 years at high utilisation in the bear case",
+        description="Depreciation life of GPU capex in the required revenue (δ = 1 / life)",
+        ge=0.5,
+        le=20.0,
+    )
+    gap_datacentre_life_years: float = param(
+        20.0,
+        unit="years",
+        source="judgment: data-centre shells and power last 15–25 years, beyond the 10–15-year "
+        "leases that finance them (calib. §1)",
+        description="Depreciation life of data-centre capex in the required revenue",
+        ge=1.0,
+        le=60.0,
+        judgment=True,
+    )
+    gap_opening_capex_weeks: int = param(
+        104,
+        unit="weeks",
+        source="judgment: the installed base of week 0 was bought over the boom's first two "
+        "years (hyperscaler capex ≈$400B in 2025, calib. §2)",
+        description="Weeks before week 0 over which the opening installed base was bought",
+        ge=1,
+        le=520,
+        judgment=True,
+    )
+    revenue_per_compute_unit_usd_per_year: float = param(
+        6.0e6,
+        unit="USD per compute unit per year",
+        source="derived: $40B of end revenue at week 0 (demand driver) served by the labs' "
+        "6,680 MW of GPU cloud contracts of week-0 chips (default economy, calib. §1–2)",
+        description="End revenue one compute unit serves at week 0 when demand is fully served",
+        gt=0.0,
+    )
+    revenue_compute_intensity_growth_per_year: float = param(
+        math.log(2.0) / 2.0,
+        unit="per year (log rate)",
+        source="judgment: AI compute demand outgrows chip efficiency (Bain 2025, calib. §2); the "
+        "compute a dollar of revenue needs grows as fast as the regular chip cadence raises "
+        "compute per MW (2x per 2 years), so a frontier MW serves a constant revenue",
+        description="Growth of the compute needed per dollar of end revenue",
+        ge=0.0,
+        le=3.0,
+        judgment=True,
+    )
+    revenue_compute_elasticity: float = param(
+        0.5,
+        unit="dimensionless",
+        source="judgment: labs ration scarce compute to their most valuable users first, so "
+        "revenue falls less than in proportion to a compute shortfall; 0 = revenue does not "
+        "depend on compute",
+        description="Elasticity ε of served revenue to compute: R = A min(1, C / N)^ε",
+        ge=0.0,
+        le=2.0,
+        judgment=True,
+    )
+    valuation_revenue_multiple: float = param(
+        25.0,
+        unit="valuation / revenue run-rate",
+        source="judgment: the calibration facts give no lab valuation; 25x run-rate is the "
+        "order of late-2025 frontier-lab rounds, and OpenAI's ≈$1.4T of commitments on a ≈$20B "
+        "run-rate (calib. §2) is only fundable at a multiple of that order",
+        description="Labs' revenue multiple at full sentiment and the reference growth",
+        gt=0.0,
+        le=200.0,
+        judgment=True,
+    )
+    valuation_reference_growth_per_year: float = param(
+        1.0,
+        unit="per year",
+        source="judgment: the growth the multiple was observed at (OpenAI ≈2-3x a year in "
+        "2025, calib. §2)",
+        description="Expected growth at which labs trade at the base multiple",
+        ge=-0.5,
+        le=5.0,
+        judgment=True,
+    )
+    valuation_max_dilution_per_round: float = param(
+        0.15,
+        unit="share of post-money valuation",
+        source="judgment: venture and growth rounds sell 10-20% of the company; no round's "
+        "terms are in the calibration facts",
+        description="Largest share of a lab an equity round can sell",
+        gt=0.0,
+        le=1.0,
+        judgment=True,
+    )
+
+
+class MinerFinanceParams(BaseModel):
+    """Miners' at-the-market equity: when they sell shares, at what price, how much."""
+
+    model_config = _FROZEN
+
+    miner_atm_discount: float = param(
+        0.05,
+        unit="share of the market price",
+        source="judgment: at-the-market programmes sell near the market price, less the "
+        "agent's commission and the price pressure of the sales (a few per cent)",
+        description="Discount of at-the-market share sales to the market price",
+        ge=0.0,
+        lt=1.0,
+        judgment=True,
+    )
+    miner_atm_max_share_of_cap_per_week: float = param(
+        0.01,
+        unit="share of market capitalisation per week",
+        source="judgment: an ATM programme sells into daily volume; ≈1% of the company a week "
+        "is ≈13% a quarter, the size of the larger miners' programmes",
+        description="Largest share of its market capitalisation a miner sells in one week",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    miner_price_to_book: float = param(
+        1.5,
+        unit="market capitalisation / book equity at full sentiment",
+        source="judgment: AI-hosting miners traded above book in 2025 (calib. §1 deal-day "
+        "moves); the ratio scales with AI sentiment",
+        description="Miners' market value per dollar of book equity, times AI sentiment",
+        ge=0.0,
+        le=20.0,
+        judgment=True,
+    )
+    miner_atm_buffer_weeks: float = param(
+        13.0,
+        unit="weeks of power and interest",
+        source="judgment: a quarter of bills, the horizon of miners' liquidity disclosures",
+        description="Cash a miner keeps; below it, it sells shares while the window is open",
+        ge=0.0,
+        le=104.0,
+        judgment=True,
+    )
+
+
+class GuarantorParams(BaseModel):
+    """Big tech as guarantors with balance sheets: a stress knob on their other businesses."""
+
+    model_config = _FROZEN
+
+    big_tech_income_scale: float = param(
+        1.0,
+        unit="multiple of the calibrated other-business income",
+        source="judgment: a stress knob, 1 = the calibrated income (AI-relevant operating "
+        "income, calib. §2); below 1 big tech carries its debt and backstops on less",
+        description="Scale of big tech's other-business income (guarantor stress)",
+        ge=0.0,
+        le=10.0,
+        judgment=True,
+    )
