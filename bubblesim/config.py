@@ -22,6 +22,8 @@ from bubblesim.economy_params import (
     ChannelParams,
     ContractParams,
     CreditParams,
+    HallParams,
+    LenderParams,
     MarketParams,
     PopulationParams,
     VerdictParams,
@@ -42,6 +44,8 @@ class ModelConfig(BaseModel):
     population: PopulationParams = PopulationParams()
     contracts: ContractParams = ContractParams()
     credit: CreditParams = CreditParams()
+    lenders: LenderParams = LenderParams()
+    halls: HallParams = HallParams()
     markets: MarketParams = MarketParams()
     behaviour: BehaviourParams = BehaviourParams()
     channels: ChannelParams = ChannelParams()

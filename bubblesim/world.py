@@ -18,7 +18,7 @@ from bubblesim.accounts.events import Clock, EventLog
 from bubblesim.accounts.ledger import Ledger
 from bubblesim.agents.registry import Roster
 from bubblesim.drivers.exogenous import ExogenousDrivers
-from bubblesim.markets import CreditDesk, HardwareMarket, SpotMarket
+from bubblesim.markets import CreditDesk, HallMarket, HardwareMarket, SpotMarket
 
 if TYPE_CHECKING:
     import mesa
@@ -45,7 +45,8 @@ class World:
         drivers: The exogenous processes.
         spot: The spot compute market.
         hardware: The GPU and ASIC resale market and the marks of every fleet.
-        desk: The credit desk and funding windows.
+        halls: Hall values (income), market rent and vacancy.
+        desk: The credit desk, lenders' funding market and funding windows.
         population_rng: The generator the population is drawn from.
         match_rng: The generator of matching order.
         resolution_queue: Rows of agents whose default awaits resolution.
@@ -66,6 +67,7 @@ class World:
         self.hardware = HardwareMarket(
             config, self.drivers.state, self.spot, self.agents.table, self.ledger
         )
+        self.halls = HallMarket(self)
         self.desk = CreditDesk(self)
         self.resolution_queue: list[int] = []
         self.settlement_network = None  # the payment network, kept while the book is unchanged
