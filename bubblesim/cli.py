@@ -97,7 +97,8 @@ def _print_summary(result, out: Path, *, plot: bool) -> None:
         f"cascade: {'YES' if v.cascade else 'no'}  ({', '.join(k for k, ok in v.criteria.items() if ok) or 'no criterion met'})",  # noqa: E501
         f"  leveraged-miner capacity defaulted (max in window): {v.miner_capacity_defaulted_share:.1%}",  # noqa: E501
         f"  lender losses / initial capital:                  {v.lender_loss_to_capital:.1%}",
-        f"  credit contraction from peak:                     {v.credit_contraction:.1%}",
+        f"  credit crunch (peak share of credit refused):     {v.credit_contraction:.1%}",
+        f"  severity score (legs met {v.legs_met}):                     {v.severity_score:.2f}",
         f"  GPU resale price peak to trough:                  {v.gpu_price_peak_to_trough:.1%}",
         f"  defaults: {v.n_defaults} (first: {first}); "
         + ", ".join(f"{k} {int(result.scalars[f'n_defaults_{k}'])}" for k in AGENT_TYPES),

@@ -23,6 +23,8 @@ from bubblesim.economy_params import (
     ChannelParams,
     ContractParams,
     CreditParams,
+    HallParams,
+    LenderParams,
     MarketParams,
     PopulationParams,
     VerdictParams,
@@ -44,6 +46,8 @@ class ModelConfig(BaseModel):
     population: PopulationParams = PopulationParams()
     contracts: ContractParams = ContractParams()
     credit: CreditParams = CreditParams()
+    lenders: LenderParams = LenderParams()
+    halls: HallParams = HallParams()
     markets: MarketParams = MarketParams()
     behaviour: BehaviourParams = BehaviourParams()
     channels: ChannelParams = ChannelParams()

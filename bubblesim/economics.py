@@ -528,3 +528,280 @@ def funding_windows(
     equity = ai_sentiment if ai_sentiment >= equity_threshold else 0.0
     convertible = btc_drawdown <= btc_drawdown_limit and ai_sentiment >= equity_threshold
     return equity, bool(convertible)
+
+
+# -- lenders: funding, payouts, fund flows ---------------------------------------------------------
+@njit(cache=True)
+def funding_rate_per_year(
+    base_rate_per_year: float, spread_per_year: float, stress: float, stress_spread_per_year: float
+) -> float:
+    """A lender's cost of funding: ``r_F = r + s_k + s Δ_F``.
+
+    The base rate plus its kind's spread (deposits and notes, fund facilities, repo, customer
+    deposits), plus a premium that rises with its capital shortfall ``s`` (funders charge a
+    weaker lender more: the funding-liquidity spiral of Brunnermeier & Pedersen 2009).
+
+    Args:
+        base_rate_per_year: ``r``.
+        spread_per_year: ``s_k``, the spread of the lender's kind of funding.
+        stress: ``s`` in [0, 1] (:func:`credit_terms`).
+        stress_spread_per_year: ``Δ_F``, the premium at full stress.
+
+    Returns:
+        The annual rate on the lender's funding.
+    """
+    return base_rate_per_year + spread_per_year + stress * stress_spread_per_year
+
+
+@njit(cache=True)
+def payout_usd(
+    capital_usd: float,
+    loans_usd: float,
+    target_ratio: float,
+    buffer: float,
+    speed_per_week: float,
+) -> float:
+    """This week's dividends or capital returned: ``θ max(0, E − (1 + b) k* L)``.
+
+    A lender pays out the capital it holds above its target ratio ``k*`` plus a management
+    buffer ``b``, at speed ``θ`` a week, and retains earnings below it: leverage targeting in
+    the sense of Adrian & Shin (2010), where equity is managed towards a target on the book
+    (payouts keep capital from compounding without bound when the book stops growing).
+
+    Args:
+        capital_usd: ``E``.
+        loans_usd: ``L``, the loan book (net of provisions).
+        target_ratio: ``k*``.
+        buffer: ``b``.
+        speed_per_week: ``θ``.
+
+    Returns:
+        USD to pay out this week.
+    """
+    return speed_per_week * max(0.0, capital_usd - (1.0 + buffer) * target_ratio * loans_usd)
+
+
+@njit(cache=True)
+def redemption_request_share(
+    base_per_quarter: float, drawdown_sensitivity: float, nav_drawdown: float
+) -> float:
+    """Share of a fund's NAV its investors ask to redeem this quarter: ``clip(ρ₀ + β d, 0, 1)``.
+
+    Ordinary turnover ``ρ₀`` plus outflows that respond to losses, measured by the drawdown
+    ``d`` of the fund's total return from its peak (the flow–performance relation of bond funds,
+    Goldstein, Jiang & Ng 2017; Chen, Goldstein & Jiang 2010).
+
+    Args:
+        base_per_quarter: ``ρ₀``.
+        drawdown_sensitivity: ``β``.
+        nav_drawdown: ``d`` in [0, 1].
+
+    Returns:
+        The requested share of NAV.
+    """
+    return min(1.0, max(0.0, base_per_quarter + drawdown_sensitivity * nav_drawdown))
+
+
+@njit(cache=True)
+def redemption_paid_usd(
+    requested_usd: float, nav_usd: float, gate_share: float, cash_usd: float
+) -> float:
+    """What a fund pays its redeeming investors: ``min(Q, g × NAV, cash)``.
+
+    Requests above the gate ``g`` are pro-rated and must be submitted again (non-traded funds
+    limit repurchases to 5% of NAV a quarter, as BREIT did from Dec 2022); a fund never pays
+    more than its cash.
+
+    Args:
+        requested_usd: ``Q``.
+        nav_usd: The fund's NAV (its capital).
+        gate_share: ``g`` (1 = no gate).
+        cash_usd: Its cash.
+
+    Returns:
+        USD paid.
+    """
+    return max(0.0, min(requested_usd, gate_share * max(0.0, nav_usd), cash_usd))
+
+
+@njit(cache=True)
+def rollover_share(stress: float) -> float:
+    """Share of a maturing loan a lender extends: ``clip(1 − 2s, 0, 1)``.
+
+    A lender at or above its capital target (``s = 0``) rolls the whole loan; one below it
+    shrinks its book by rolling only part (an amend-and-extend with a paydown), and none once
+    it has lost half its target ratio (``s ≥ ½``): the deleveraging of Adrian & Shin (2010).
+
+    Args:
+        stress: ``s`` in [0, 1].
+
+    Returns:
+        The share rolled over.
+    """
+    return min(1.0, max(0.0, 1.0 - 2.0 * stress))
+
+
+# -- provisions: expected losses ------------------------------------------------------------------
+@njit(cache=True)
+def ltv_default_probability(
+    ltv: float, origination_ltv: float, covenant_ltv: float, pd_at_covenant: float
+) -> float:
+    """Default probability implied by a secured loan's loan-to-value.
+
+    Piecewise linear: zero up to the origination limit ``t``, ``p_c`` at the covenant ``c``,
+    one when the loan is worth its collateral (``LTV = 1``): the distance to default of a
+    structural model (Merton 1974) read off the collateral cushion. NaN (no collateral): 0.
+
+    Args:
+        ltv: Principal over collateral value.
+        origination_ltv: ``t``.
+        covenant_ltv: ``c`` (> ``t``).
+        pd_at_covenant: ``p_c``.
+
+    Returns:
+        A probability in [0, 1].
+    """
+    if ltv != ltv or ltv <= origination_ltv:
+        return 0.0
+    if ltv <= covenant_ltv:
+        return pd_at_covenant * (ltv - origination_ltv) / (covenant_ltv - origination_ltv)
+    if ltv >= 1.0 or covenant_ltv >= 1.0:
+        return 1.0
+    return pd_at_covenant + (1.0 - pd_at_covenant) * (ltv - covenant_ltv) / (1.0 - covenant_ltv)
+
+
+@njit(cache=True)
+def probability_of_default(
+    distressed: bool,
+    ltv_pd: float,
+    tenant_risk_share: float,
+    pd_healthy: float,
+    pd_distressed: float,
+) -> float:
+    """One-year default probability a lender provisions: ``max(p_h or p_d, p_LTV, p_d τ)``.
+
+    The worst of three signals, each seen before any payment is missed: the borrower's health
+    (``p_d`` when distressed, else ``p_h``), its collateral cushion
+    (:func:`ltv_default_probability`), and, for project loans, the share ``τ`` of its halls
+    without a sound tenant (vacant, or let to a distressed tenant without a backstop).
+
+    Args:
+        distressed: Whether the borrower is distressed.
+        ltv_pd: ``p_LTV``.
+        tenant_risk_share: ``τ`` in [0, 1].
+        pd_healthy: ``p_h``.
+        pd_distressed: ``p_d``.
+
+    Returns:
+        A probability in [0, 1].
+    """
+    health = pd_distressed if distressed else pd_healthy
+    return min(1.0, max(health, ltv_pd, pd_distressed * tenant_risk_share))
+
+
+@njit(cache=True)
+def loss_given_default(
+    principal_usd: float,
+    collateral_usd: float,
+    recovery_share: float,
+    unsecured_lgd: float,
+    secured: bool,
+) -> float:
+    """Loss given default: ``clip(1 − α V / P, 0, 1)`` if secured, else the unsecured LGD.
+
+    A secured lender recovers its share ``V`` of the collateral's value, realised at ``α``
+    (the liquidation discount, Rogers & Veraart 2013).
+
+    Args:
+        principal_usd: ``P``.
+        collateral_usd: ``V``, the loan's share of its collateral's value.
+        recovery_share: ``α``.
+        unsecured_lgd: LGD of an unsecured claim.
+        secured: Whether the loan is secured.
+
+    Returns:
+        A share in [0, 1].
+    """
+    if not secured:
+        return unsecured_lgd
+    if principal_usd <= 0.0:
+        return 0.0
+    return min(1.0, max(0.0, 1.0 - recovery_share * collateral_usd / principal_usd))
+
+
+# -- halls: income value, coverage ----------------------------------------------------------------
+@njit(cache=True)
+def hall_market_rent_usd_per_mw_year(
+    base_rent_usd_per_mw_year: float, rental_ratio: float, elasticity: float
+) -> float:
+    """Rent a hall re-lets at: ``ρ (p / p₀)^η``, the lease rent scaled by the compute market.
+
+    Args:
+        base_rent_usd_per_mw_year: ``ρ``, the rent of a new lease at opening conditions.
+        rental_ratio: ``p / p₀``, spot compute rent over its opening level.
+        elasticity: ``η``.
+
+    Returns:
+        USD per MW-IT per year.
+    """
+    return base_rent_usd_per_mw_year * max(0.0, rental_ratio) ** elasticity
+
+
+@njit(cache=True)
+def hall_value_usd(
+    leased_noi_usd_per_year: float,
+    vacant_it_mw: float,
+    market_noi_usd_per_mw_year: float,
+    cap_rate_per_year: float,
+    search_years: float,
+    mining_value_usd_per_it_mw: float,
+) -> float:
+    """A miner's halls valued by their income: ``NOI / y + M_v max(n (1/y − T), m)``.
+
+    Direct capitalisation of the leased halls' net operating income at cap rate ``y``; an
+    empty hall is worth the better of what it would earn re-let at the market's NOI per MW
+    ``n`` (less the NOI forgone over a search of ``T`` years) and its value as a mining site
+    ``m`` per MW-IT (Appraisal Institute, *The Appraisal of Real Estate*, income approach).
+
+    Args:
+        leased_noi_usd_per_year: NOI of the leased halls.
+        vacant_it_mw: ``M_v``, MW-IT of empty halls.
+        market_noi_usd_per_mw_year: ``n``.
+        cap_rate_per_year: ``y``.
+        search_years: ``T``.
+        mining_value_usd_per_it_mw: ``m``.
+
+    Returns:
+        USD.
+    """
+    relet = market_noi_usd_per_mw_year * (1.0 / cap_rate_per_year - search_years)
+    return leased_noi_usd_per_year / cap_rate_per_year + vacant_it_mw * max(
+        relet, mining_value_usd_per_it_mw
+    )
+
+
+def debt_service_coverage(noi_usd_per_year: float, debt_service_usd_per_year: float) -> float:
+    """``DSCR = NOI / debt service`` (interest plus scheduled principal; infinite without debt)."""
+    if debt_service_usd_per_year <= 0:
+        return math.inf
+    return noi_usd_per_year / debt_service_usd_per_year
+
+
+def dscr_cure_usd(principal_usd: float, dscr: float, covenant: float) -> float:
+    """Principal to prepay to bring coverage back to the covenant: ``P (1 − DSCR / c)``.
+
+    Debt service falls in proportion to principal (interest and amortisation scale with it),
+    so prepaying the share ``1 − DSCR/c`` restores ``DSCR = c`` (a cash sweep or equity
+    cure; a hall without income needs all of it).
+
+    Args:
+        principal_usd: ``P``, the covenanted loans' principal.
+        dscr: The tested coverage.
+        covenant: ``c``.
+
+    Returns:
+        USD.
+    """
+    if covenant <= 0 or dscr >= covenant:
+        return 0.0
+    return principal_usd * (1.0 - max(0.0, dscr) / covenant)

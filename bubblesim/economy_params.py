@@ -217,15 +217,6 @@ class CreditParams(BaseModel):
         ge=4,
         le=1560,
     )
-    credit_capital_ratio_target: float = param(
-        0.15,
-        unit="capital / loans",
-        source="judgment: between bank (~0.1) and private-credit (~0.3) capital",
-        description="Capital ratio below which a lender tightens",
-        gt=0.0,
-        le=1.0,
-        judgment=True,
-    )
     credit_tightening_sensitivity: float = param(
         2.0,
         unit="dimensionless",
@@ -243,6 +234,45 @@ class CreditParams(BaseModel):
         ge=0.0,
         le=0.5,
     )
+    credit_project_dscr_covenant: float = param(
+        1.2,
+        unit="NOI / debt service",
+        source="project-finance DSCR covenants of 1.20x after stabilisation "
+        "(https://lawinsider.com/dictionary/minimum-debt-service-coverage-ratio; "
+        "https://financeschool4u.com/topics/31-project-finance/loan-documentation)",
+        description="Minimum debt-service coverage of a project loan, tested each quarter",
+        ge=0.0,
+        le=5.0,
+    )
+    credit_liquidity_buffer_weeks: int = param(
+        13,
+        unit="weeks of obligations",
+        source="judgment: firms keep about a quarter of their outflows in cash and draw on "
+        "secured credit when they fall below half of it",
+        description="Cash a borrower tops up to with a secured loan when it falls below half",
+        ge=0,
+        le=104,
+        judgment=True,
+    )
+    credit_crunch_window_weeks: int = param(
+        26,
+        unit="weeks",
+        source="judgment: two quarters, as 2022's lending fell from Q1 to Q3 (BlocksBridge)",
+        description="Window over which credit requested and granted are summed",
+        ge=1,
+        le=520,
+        judgment=True,
+    )
+    credit_crunch_volume_floor_share: float = param(
+        0.1,
+        unit="share of credit outstanding",
+        source="judgment: a crunch reaches a tenth of the credit stock within the window; one "
+        "refused note is not a crunch",
+        description="Requests are counted as at least this share of credit outstanding",
+        ge=0.0,
+        le=10.0,
+        judgment=True,
+    )
     credit_funding_run_per_week: float = param(
         0.02,
         unit="share of funding per week",
@@ -251,6 +281,303 @@ class CreditParams(BaseModel):
         ge=0.0,
         le=1.0,
         judgment=True,
+    )
+
+
+class LenderParams(BaseModel):
+    """Lenders' balance sheets by kind: capital targets, funding costs, payouts, fund flows.
+
+    Every lender has capital (its shareholders' equity, or the investors' capital of a fund or
+    pool) and funding (deposits and notes of a bank, customer deposits of a crypto lender, the
+    credit facilities, repo or prime-brokerage lines that lever a fund or pool), which costs
+    the base rate plus the kind's spread. Loan-loss provisions are expected losses,
+    ``PD × LGD × principal``.
+    """
+
+    model_config = _FROZEN
+
+    lender_capital_target_bank: float = param(
+        0.12,
+        unit="capital / loans",
+        source="Basel III: 8% minimum total capital plus the 2.5% conservation buffer = 10.5% "
+        "of risk-weighted assets (https://www.investopedia.com/ask/answers/062515/what-minimum-"
+        "capital-adequacy-ratio-must-be-attained-under-basel-iii.asp), corporate and project "
+        "loans at 100% risk weight, plus a 1.5-point management buffer (judgment)",
+        description="Capital ratio a bank targets (below it, it tightens)",
+        gt=0.0,
+        le=1.0,
+    )
+    lender_capital_target_private_credit: float = param(
+        0.5,
+        unit="capital / loans",
+        source="BDCs ran 1.04x debt to equity on average in 1Q2024 (LSEG LPC via LSTA, "
+        "https://lsta.org/news-resources/the-abcs-of-bdcs-a-primer-on-the-pc-markets-sec-"
+        "registered-funds-part-3): equity ≈ 0.49 of assets",
+        description="Capital ratio a private-credit fund targets",
+        gt=0.0,
+        le=1.0,
+    )
+    lender_capital_target_bond_fund: float = param(
+        0.5,
+        unit="capital / loans",
+        source="judgment: high-yield holders mix unlevered funds with levered insurers and "
+        "hedge funds; half the book funded by leverage",
+        description="Capital ratio a pool of bond investors targets",
+        gt=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    lender_capital_target_convertible_fund: float = param(
+        1.0,
+        unit="capital / loans",
+        source="judgment: the model does not value the conversion option, which is most of a "
+        "0–3% convertible's return, so a levered holder (hedge funds are 78% of US buyers at "
+        "3.0x leverage, https://www.institutionalinvestor.com/article/b150nwps5wctth/hedge-"
+        "funds-dominate-us-convertible-market) would lose its carry by construction; the pool "
+        "stands for unlevered holders",
+        description="Capital ratio a pool of convertible investors targets",
+        gt=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    lender_capital_target_crypto: float = param(
+        0.15,
+        unit="capital / loans",
+        source="judgment: crypto lenders ran thin capital (2022: calib. §5); the model's "
+        "former single target",
+        description="Capital ratio a crypto lender targets",
+        gt=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    lender_funding_spread_bank_per_year: float = param(
+        0.0,
+        unit="per year over base",
+        source="judgment: interest-bearing deposits cost 1.4% when fed funds averaged 3.7% "
+        "(2022:Q4, https://libertystreeteconomics.newyorkfed.org/2023/04/deposit-betas-up-up-"
+        "and-away); that advantage pays for branches and operations, which the model leaves "
+        "out, so a loan book's funding is priced at the base rate",
+        description="Spread over base a bank pays on its deposits and notes",
+        ge=-0.05,
+        le=0.3,
+        judgment=True,
+    )
+    lender_funding_spread_private_credit_per_year: float = param(
+        0.02,
+        unit="per year over base",
+        source="BDC secured credit facilities at SOFR + 1.975% and SOFR + 2.00% (SEC filings, "
+        "https://www.sec.gov/Archives/edgar/data/2071136/000207113625000009/R14.htm; "
+        "http://archive.fast-edgar.com/20250807/A822U223Z222TJBI22272Z423MB99K22Z272/R33.htm)",
+        description="Spread over base a private-credit fund pays on its credit facilities",
+        ge=-0.05,
+        le=0.3,
+    )
+    lender_funding_spread_bond_fund_per_year: float = param(
+        0.01,
+        unit="per year over base",
+        source="judgment: repo and total-return-swap financing of credit portfolios",
+        description="Spread over base a bond pool pays on its leverage",
+        ge=-0.05,
+        le=0.3,
+        judgment=True,
+    )
+    lender_funding_spread_convertible_fund_per_year: float = param(
+        0.01,
+        unit="per year over base",
+        source="judgment: prime-brokerage financing secured on the convertibles (CAIA: "
+        "convertible-arbitrage leverage comes from prime brokers, https://www.safaribooksonline"
+        ".com/library/view/caia-level-ii/9781118447284/OEBPS/c34-sec1-0007.htm)",
+        description="Spread over base a convertible pool pays on its leverage",
+        ge=-0.05,
+        le=0.3,
+        judgment=True,
+    )
+    lender_funding_spread_crypto_per_year: float = param(
+        0.02,
+        unit="per year over base",
+        source="judgment: customer-deposit yields above money-market rates; 2021's 7.5–8.6% "
+        "at near-zero rates (set by the 2022-redux preset) came from DeFi yields that no "
+        "longer exist",
+        description="Spread over base a crypto lender pays its depositors",
+        ge=-0.05,
+        le=0.3,
+        judgment=True,
+    )
+    lender_funding_stress_spread_per_year: float = param(
+        0.03,
+        unit="per year at full stress",
+        source="judgment: funders charge a lender short of capital more, as bank CDS and "
+        "deposit rates rose at stressed banks in 2023; a third of the stress add-on on loans",
+        description="Funding spread added at full lender stress (capital gone below target)",
+        ge=0.0,
+        le=0.5,
+        judgment=True,
+    )
+    lender_payout_buffer: float = param(
+        0.25,
+        unit="share of the capital target",
+        source="judgment: lenders keep a management buffer above their target (a bank at 12% "
+        "pays out above 15%) before paying dividends or returning capital",
+        description="Capital above (1 + buffer) × target × loans is paid out",
+        ge=0.0,
+        le=10.0,
+        judgment=True,
+    )
+    lender_payout_per_week: float = param(
+        0.077,
+        unit="share of excess capital per week",
+        source="judgment: excess capital is returned over about a quarter (quarterly dividends "
+        "and buybacks; 1/13 a week)",
+        description="Speed at which capital above the payout threshold is paid out",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    lender_distribution_share: float = param(
+        0.9,
+        unit="share of quarterly net income",
+        source="regulated investment companies distribute at least 90% of taxable income "
+        "(https://ir.arescapitalcorp.com/ir-resources/what-is-a-bdc)",
+        description="Share of a fund's or pool's positive quarterly net income distributed",
+        ge=0.0,
+        le=1.0,
+    )
+    lender_redemption_base_per_quarter: float = param(
+        0.02,
+        unit="share of NAV per quarter",
+        source="judgment: investors' ordinary turnover in semi-liquid credit funds, well "
+        "inside the 5% quarterly limit",
+        description="Redemption requests of a fund's or pool's investors in calm times",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    lender_redemption_drawdown_sensitivity: float = param(
+        3.0,
+        unit="share of NAV per quarter per unit of NAV drawdown",
+        source="judgment: outflows respond to bad performance (Goldstein, Jiang & Ng 2017, "
+        "corporate bond funds); a 6% NAV loss brings requests of 20% a quarter, the pace "
+        "BREIT saw in Dec 2022–Mar 2023 ($3.8–5.3B a month on $69B, https://www.ash.org.au/"
+        "market/blackstone-caps-breit-withdrawals-in-january-after-large-redemption-requests/)",
+        description="Extra redemption requests per unit of drawdown of the total return",
+        ge=0.0,
+        le=50.0,
+        judgment=True,
+    )
+    lender_redemption_gate_per_quarter: float = param(
+        0.05,
+        unit="share of NAV per quarter",
+        source="non-traded funds gate withdrawals above 2% of NAV a month or 5% a quarter "
+        "(https://www.fa-mag.com/news/breit-limits-withdrawals-for-4th-month-72238.html)",
+        description="Most a private-credit fund repurchases in a quarter (requests above are "
+        "pro-rated)",
+        ge=0.0,
+        le=1.0,
+    )
+    lender_inflow_per_quarter: float = param(
+        0.05,
+        unit="share of NAV per quarter",
+        source="BDC assets grew 23% year on year to $343B in 1Q2024 (LSEG LPC via LSTA, "
+        "https://lsta.org/news-resources/the-abcs-of-bdcs-a-primer-on-the-pc-markets-sec-"
+        "registered-funds-part-3): ≈5% a quarter",
+        description="New investor capital a fully invested, performing fund or pool raises",
+        ge=0.0,
+        le=1.0,
+    )
+    lender_inflow_max_crunch: float = param(
+        0.25,
+        unit="credit crunch index",
+        source="judgment: investors do not add to credit funds while lenders refuse a quarter "
+        "or more of the credit asked of them",
+        description="Credit crunch index above which funds raise no new capital",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    lender_pd_healthy_per_year: float = param(
+        0.042,
+        unit="probability per year",
+        source="Moody's speculative-grade default rate, average since 1983: 4.2% "
+        "(https://pdfcoffee.com/moodys-pbc-1018455-pdf-free.html)",
+        description="One-year default probability provisioned for a healthy borrower",
+        ge=0.0,
+        le=1.0,
+    )
+    lender_pd_distressed_per_year: float = param(
+        0.3,
+        unit="probability per year",
+        source="judgment: a distressed borrower (negative equity or under four weeks of cash) "
+        "is provisioned like the lowest speculative grades, where most defaulters start "
+        "their last year (83% of 2021's defaulters began it at CCC/C, https://spglobal.com/"
+        "ratings/en/research/articles/220413-default-transition-and-recovery-2021-annual-"
+        "global-corporate-default-and-rating-transition-study-12336975)",
+        description="One-year default probability provisioned for a distressed borrower, for "
+        "a loan at its covenant LTV, or for halls without a paying tenant",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    lender_lgd_unsecured: float = param(
+        0.6,
+        unit="share of principal",
+        source="calib. §6: bond recoveries ≈40¢ historically",
+        description="Loss given default provisioned on unsecured loans and notes",
+        ge=0.0,
+        le=1.0,
+    )
+
+
+class HallParams(BaseModel):
+    """AI halls as income property: valuation, vacancy, re-letting, return to mining."""
+
+    model_config = _FROZEN
+
+    hall_cap_rate_per_year: float = param(
+        0.075,
+        unit="NOI / value per year",
+        source="stabilised hyperscale data centres trade at 5.5–6.5%, colocation 6–7%, "
+        "powered shells 7–8% (JLL Q1 2026, https://apers.app/learn/asset-classes/industrial/"
+        "data-centers-power-pricing-pue-hyperscaler): miners' halls leased to neoclouds sit "
+        "at the top",
+        description="Capitalisation rate of a hall's net operating income",
+        gt=0.0,
+        le=1.0,
+    )
+    hall_rent_elasticity: float = param(
+        0.5,
+        unit="dimensionless",
+        source="judgment: hall rent is a fifth of the price of compute ($1.8M against $9.7M "
+        "per MW-year, calib. §1) and moves less than GPU rents",
+        description="Market rent of a hall re-let scales as (spot rent / initial rent) to this",
+        ge=0.0,
+        le=3.0,
+        judgment=True,
+    )
+    hall_relet_search_weeks: int = param(
+        26,
+        unit="weeks",
+        source="judgment: a new tenant needs its own fit-out; vacancy of 1.9% (calib. §1, "
+        "CBRE) says space lets quickly while demand lasts",
+        description="Weeks a hall stands empty before it can be re-let",
+        ge=0,
+        le=520,
+        judgment=True,
+    )
+    hall_return_to_mining_weeks: int = param(
+        52,
+        unit="weeks",
+        source="judgment: a miner waits a year for a tenant before putting ASICs back",
+        description="Weeks without a tenant after which a hall's power goes back to mining",
+        ge=1,
+        le=1040,
+        judgment=True,
+    )
+    hall_mining_site_value_usd_per_mw: float = param(
+        0.85e6,
+        unit="USD per gross MW",
+        source="calib. §1: mining-grade infrastructure costs $0.7–1.0M/MW (CoinShares)",
+        description="Value of a hall's site as a mining site (the floor of an empty hall)",
+        ge=0.0,
     )
 
 
@@ -595,10 +922,14 @@ class VerdictParams(BaseModel):
         judgment=True,
     )
     verdict_credit_contraction_share: float = param(
-        0.2,
-        unit="share of peak credit",
-        source="judgment",
-        description="Fall of lenders' credit supply from its peak that counts",
+        0.5,
+        unit="credit crunch index",
+        source="judgment: lenders refuse most of the credit asked of them over the window; "
+        "2022: miners' net debt financing went from +$348M (Q1) to +$188M (Q2) to −$112.6M "
+        "(Q3) as crypto lenders failed or pulled back (BlocksBridge, https://www.cryptobudha"
+        ".com/blockchain-news/bitcoin-miners-deleverage-scale-back-as-crypto-winter-continues-"
+        "into-2023/)",
+        description="Credit crunch index (share of requested credit refused) that counts",
         ge=0.0,
         le=1.0,
         judgment=True,

@@ -21,7 +21,7 @@ from bubblesim.insolvency import declare_default
 from bubblesim.population import EconomySpec, build, make_economy
 from bubblesim.reporting.metrics import SeriesCollector
 from bubblesim.reporting.network import credit_network
-from bubblesim.reporting.verdict import CascadeVerdict, cascade_verdict
+from bubblesim.reporting.verdict import CascadeVerdict, attribution, cascade_verdict, leg_paths
 from bubblesim.scenarios import scenario_config
 from bubblesim.world import World
 
@@ -204,6 +204,19 @@ class BubbleModel(mesa.Model):
             leveraged_miner_mw=self.leveraged_miner_mw,
             initial_lender_capital_usd=self.initial_lender_capital_usd,
         )
+
+    def verdict_legs(self) -> dict:
+        """Each verdict leg's magnitude week by week (``verdict.leg_paths``)."""
+        return leg_paths(
+            self.datacollector.model_vars,
+            self.config.verdict,
+            leveraged_miner_mw=self.leveraged_miner_mw,
+            initial_lender_capital_usd=self.initial_lender_capital_usd,
+        )
+
+    def verdict_attribution(self, top: int = 5) -> dict:
+        """Which shocks and defaults drove each verdict leg (from the trigger chains)."""
+        return attribution(self.world.events, top)
 
     def impose_default(self, firm: Firm, detail: str = "imposed") -> int:
         """Make ``firm`` default now, from outside (tests and scenario shocks).

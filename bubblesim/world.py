@@ -20,7 +20,7 @@ from bubblesim.accounts.ledger import Ledger
 from bubblesim.agents.registry import Roster
 from bubblesim.agents.vendor import pay_vendor_margin
 from bubblesim.drivers.exogenous import ExogenousDrivers
-from bubblesim.markets import CreditDesk, HardwareMarket, SpotMarket
+from bubblesim.markets import CreditDesk, HallMarket, HardwareMarket, SpotMarket
 from bubblesim.markets.equity import EquityMarket
 
 if TYPE_CHECKING:
@@ -48,7 +48,8 @@ class World:
         drivers: The exogenous processes.
         spot: The spot compute market.
         hardware: The GPU and ASIC resale market and the marks of every fleet.
-        desk: The credit desk and funding windows.
+        halls: Hall values (income), market rent and vacancy.
+        desk: The credit desk, lenders' funding market and funding windows.
         equity: The equity market: lab rounds at valuation, successors' funding.
         capex: The capex record of the installed AI base.
         population_rng: The generator the population is drawn from.
@@ -72,6 +73,7 @@ class World:
         self.hardware = HardwareMarket(
             config, self.drivers.state, self.spot, self.agents.table, self.ledger, self.capex
         )
+        self.halls = HallMarket(self)
         self.desk = CreditDesk(self)
         self.equity = EquityMarket(self)
         self.hardware.vendor_sale = lambda usd: pay_vendor_margin(self, usd)

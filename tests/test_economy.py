@@ -132,8 +132,10 @@ SLOWDOWN = {
 def test_demand_slowdown_cascades_from_lab_to_neocloud_to_miner_and_its_lender():
     model = chain_model(chain_economy(lab_cash_usd=0.15 * B), **SLOWDOWN)
     run_checked(model, 220)
-    defaults = {e.agent_name: e for e in model.events.defaults()[:3]}
-    assert list(defaults) == ["Lab", "Neocloud", "Miner"]
+    defaults = {e.agent_name: e for e in model.events.defaults()[:4]}
+    # the lender provisions the miner's project loan when its tenant fails, so it may fail
+    # before the miner does (forward-looking marks); the chain lab -> neocloud -> miner holds
+    assert {"Lab", "Neocloud", "Miner"} <= set(defaults)
     lab, neo, miner = defaults["Lab"], defaults["Neocloud"], defaults["Miner"]
     assert lab.week < neo.week < miner.week
     assert lab.cause == Cause.ILLIQUIDITY
@@ -148,7 +150,7 @@ def test_demand_slowdown_cascades_from_lab_to_neocloud_to_miner_and_its_lender()
     lender = model.firms["Lender"]
     assert lender.losses_usd > 0
     write_offs = [e for e in model.events.events if e.kind is EventKind.LOAN_DEFAULTED]
-    assert any(e.agent_name == "Lender" and e.trigger == miner.id for e in write_offs)
+    assert any(e.agent_name == "Lender" and e.trigger in {neo.id, miner.id} for e in write_offs)
 
 
 def test_seized_collateral_goes_to_the_secured_creditor_first():
@@ -212,12 +214,18 @@ def test_settlement_channel_adds_default_costs():
     """Rogers–Veraart costs make the lender's losses larger.
 
     With the settlement channel on, a defaulter's creditors recover less (halls fetch alpha of
-    book).
+    their income value; a leased hall is worth about twice its cost, so alpha is set low
+    enough for the discount to reach the project loan).
     """
     on = _impose_lab_default(
-        **{**ALL_OFF, "channel_counterparty": True, "channel_settlement": True}
+        **{
+            **ALL_OFF,
+            "channel_counterparty": True,
+            "channel_settlement": True,
+            "settlement_alpha": 0.3,
+        }
     )
-    off = _impose_lab_default(**{**ALL_OFF, "channel_counterparty": True})
+    off = _impose_lab_default(**{**ALL_OFF, "channel_counterparty": True, "settlement_alpha": 0.3})
     assert on.firms["Lender"].losses_usd > off.firms["Lender"].losses_usd
 
 
@@ -244,8 +252,8 @@ def test_fire_sale_channel_moves_prices_and_triggers_margin_calls():
 def test_funding_channel_tightens_credit_after_losses():
     """With the funding channel on, a lender that loses most of its capital tightens.
 
-    The miner's default costs the lender ≈$350M of its ≈$405M capital (its hall fetches 85% of
-    book against a $1.2B loan).
+    The miner's default costs the lender ≈$280M of its ≈$405M capital (its leased hall, worth
+    NOI / cap rate ≈ $2.04B, fetches 45% of that against a $1.2B loan).
     """
 
     def run(on: bool) -> BubbleModel:
@@ -255,7 +263,7 @@ def test_funding_channel_tightens_credit_after_losses():
                 **ALL_OFF,
                 "channel_counterparty": True,
                 "channel_settlement": True,
-                "settlement_alpha": 0.85,
+                "settlement_alpha": 0.45,
                 "channel_funding": on,
             },
         )

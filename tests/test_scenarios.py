@@ -210,11 +210,11 @@ def test_study_recomputes_the_verdict_and_wilson_intervals_from_stored_magnitude
             "n_defaults_miner": [2, 2, 1, 2],
         }
     )
-    flags = cascade_flags(runs, VerdictParams())
+    flags = cascade_flags(runs, VerdictParams(verdict_credit_contraction_share=0.2))
     assert flags["cascade"].tolist() == [True, False, False, False]
     looser = cascade_flags(runs, VerdictParams(verdict_credit_contraction_share=0.0))
     assert looser["cascade"].tolist() == [True, True, False, False]
-    row = summarise(runs).iloc[0]
+    row = summarise(runs, VerdictParams(verdict_credit_contraction_share=0.2)).iloc[0]
     assert (row["runs"], row["cascades"], row["p_cascade"]) == (4, 1, 0.25)
     assert row["ci_low"] == pytest.approx(0.0456, abs=1e-4)  # Wilson, 1 of 4
     assert row["ci_high"] == pytest.approx(0.6994, abs=1e-4)

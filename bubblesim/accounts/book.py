@@ -55,7 +55,7 @@ class InstrumentBook:
         return self.loans.totals(n)[0]
 
     def receivable_by_agent(self, n: int) -> np.ndarray:
-        """Principal of the performing loans each agent holds (not passed to outside holders)."""
+        """Performing loans each agent holds (not passed to outside holders), net of provisions."""
         return self.loans.totals(n)[1]
 
     def prepaid_by_agent(self, n: int) -> np.ndarray:
@@ -119,8 +119,9 @@ class InstrumentBook:
         return seq_sum(self.loans.principal_usd[self.owed_rows(row)])
 
     def receivable_usd(self, row: int) -> float:
-        """Principal of the performing loans an agent holds."""
-        return seq_sum(self.loans.principal_usd[self.held_rows(row)])
+        """Performing loans an agent holds, net of its provisions against them."""
+        rows = self.held_rows(row)
+        return seq_sum(self.loans.principal_usd[rows] - self.loans.allowance_usd[rows])
 
     def prepaid_usd(self, row: int) -> float:
         """Unamortised prepayments an agent made."""

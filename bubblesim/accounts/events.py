@@ -31,6 +31,10 @@ class EventKind(StrEnum):
     EQUITY_RAISED = "equity_raised"
     EQUITY_REFUSED = "equity_refused"
     FUNDING_RUN = "funding_run"
+    FUND_GATED = "fund_gated"  # a fund's redemption requests exceed its gate or its cash
+    COVENANT_BREACH = "covenant_breach"  # a project loan's debt-service coverage test fails
+    HALL_RELET = "hall_relet"  # an empty hall finds a new tenant
+    HALL_TO_MINING = "hall_to_mining"  # an empty hall's power goes back to ASICs
     DEFAULT = "default"
 
 

@@ -40,6 +40,11 @@ class Flow(StrEnum):
     BACKSTOP = "outside_backstop"  # channel 1 off: an outside party makes creditors whole
     RESIDUAL_TO_SHAREHOLDERS = "residual_to_shareholders"  # a liquidated firm's leftover
     VENDOR_MARGIN = "vendor_margin"  # a modelled GPU vendor's gross profit on GPUs sold
+    FUNDING_INTEREST = "funding_interest"  # lenders pay depositors, noteholders, facilities
+    RESERVE_INCOME = "reserve_income"  # lenders' cash earns the base rate (reserves, bills)
+    PAYOUT = "payout"  # lenders' dividends and fund distributions
+    REDEMPTION = "redemption"  # fund and pool investors redeem their units
+    CAPITAL_RAISED = "capital_raised"  # new investors buy a fund's or pool's units
     # external: balance sheet
     EQUITY_RAISED = "equity_raised"
     HARDWARE_PURCHASE = "hardware_purchase"  # GPUs from vendors
@@ -77,9 +82,15 @@ INCOME_KINDS: frozenset[Flow] = frozenset(
         Flow.INTEREST,
         Flow.GUARANTEE_PAYMENT,
         Flow.EQUITY_RAISED,
+        Flow.FUNDING_INTEREST,
+        Flow.RESERVE_INCOME,
+        Flow.PAYOUT,
+        Flow.REDEMPTION,
+        Flow.CAPITAL_RAISED,
     }
 )
-"""Kinds that change the payer's and payee's equity (equity raised adds to paid-in capital)."""
+"""Kinds that change the payer's and payee's equity (equity raised and fund capital add to
+paid-in capital; payouts and redemptions return it)."""
 
 FLOWS: tuple[Flow, ...] = tuple(Flow)
 FLOW_CODE: dict[Flow, int] = {kind: code for code, kind in enumerate(FLOWS)}

@@ -13,7 +13,7 @@ from typing import ClassVar
 import numpy as np
 from numba import njit
 
-from bubblesim.accounts.instruments import COLLATERAL_CODE, Code, Collateral
+from bubblesim.accounts.instruments import COLLATERAL_CODE, COLLATERAL_OF_CODE, Code, Collateral
 from bubblesim.columns import RowSet, Table
 
 REPAID_USD = 1e-6
@@ -29,7 +29,11 @@ class LoanStore(Table):
     ``covenant_ltv`` (NaN: no covenant), ``instrument`` (code of its label), ``convertible``,
     ``start_week``, ``status`` (code), ``written_off_usd`` (the lender's loss on it),
     ``outside_lender`` (the claim has passed to an outside holder, the lender's estate),
-    ``refused_event`` (the event of a refused rollover while the principal stands due, or −1).
+    ``refused_event`` (the event of a refused rollover while the principal stands due, or −1),
+    ``allowance_usd`` (the lender's provision for its expected loss: the loan is carried at
+    principal less allowance), ``covenant_dscr`` (minimum debt-service coverage, NaN: none),
+    ``covenant_from_week`` (first week the coverage is tested), ``dscr_breaches`` (consecutive
+    failed tests).
 
     Args:
         ids: The id counter shared with the contract store.
@@ -54,6 +58,10 @@ class LoanStore(Table):
         "written_off_usd": (np.float64, 0.0),
         "outside_lender": (np.bool_, False),
         "refused_event": (np.int64, -1),
+        "allowance_usd": (np.float64, 0.0),
+        "covenant_dscr": (np.float64, np.nan),
+        "covenant_from_week": (np.int64, 0),
+        "dscr_breaches": (np.int64, 0),
     }
 
     def __init__(self, ids: Iterator[int]) -> None:
@@ -82,6 +90,8 @@ class LoanStore(Table):
         instrument: str = "loan",
         convertible: bool = False,
         start_week: int = 0,
+        covenant_dscr: float | None = None,
+        covenant_from_week: int = 0,
     ) -> int:
         """Register an active loan between two agent rows and return its row."""
         if instrument not in self._label_code:
@@ -101,6 +111,8 @@ class LoanStore(Table):
             instrument=self._label_code[instrument],
             convertible=convertible,
             start_week=start_week,
+            covenant_dscr=np.nan if covenant_dscr is None else covenant_dscr,
+            covenant_from_week=covenant_from_week,
         )
         self._active_set.append(row)
         self.structure += 1
@@ -150,14 +162,20 @@ class LoanStore(Table):
         return self.payments_due_usd(0.0, week, rows)[1]
 
     def totals(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Per agent: principal it owes, and principal it holds (not passed outside).
+        """Per agent: principal it owes, and loans it holds (not passed outside) net of provisions.
 
         Kept until a loan changes.
         """
         key = (self.version, n)
         if self._totals is None or self._totals[0] != key:
             out = _agent_totals(
-                self._active, self.lender, self.borrower, self.principal_usd, self.outside_lender, n
+                self._active,
+                self.lender,
+                self.borrower,
+                self.principal_usd,
+                self.allowance_usd,
+                self.outside_lender,
+                n,
             )
             self._totals = (key, (out[0], out[1]))
         return self._totals[1]
@@ -174,14 +192,85 @@ class LoanStore(Table):
         self._cols["principal_usd"][row] -= amount_usd
         self.version += 1
 
-    def close_repaid(self, week: int) -> None:
-        """Loans past maturity whose principal is repaid leave the book."""
+    def prepay(self, row: int, amount_usd: float) -> None:
+        """A prepayment (a covenant cure): principal and amortisation fall in proportion."""
+        cols = self._cols
+        principal = cols["principal_usd"][row]
+        share = 0.0 if principal <= 0 else max(0.0, 1.0 - amount_usd / principal)
+        cols["principal_usd"][row] = principal * share
+        cols["amortisation_usd_per_week"][row] *= share
+        self.version += 1
+
+    def split(self, row: int, amount_usd: float) -> int:
+        """Carve ``amount_usd`` of a loan's principal into a new loan on the same terms.
+
+        The new row keeps the lender, borrower, coupon, maturity, collateral and covenants;
+        amortisation and provision are shared in proportion. Returns the new row.
+        """
+        cols = self._cols
+        principal = float(cols["principal_usd"][row])
+        share = 0.0 if principal <= 0 else min(1.0, amount_usd / principal)
+        new = self.add(
+            lender=int(cols["lender"][row]),
+            borrower=int(cols["borrower"][row]),
+            principal_usd=principal * share,
+            spread_per_year=float(cols["spread_per_year"][row]),
+            floating=bool(cols["floating"][row]),
+            maturity_week=int(cols["maturity_week"][row]),
+            amortisation_usd_per_week=float(cols["amortisation_usd_per_week"][row]) * share,
+            collateral=COLLATERAL_OF_CODE[cols["collateral"][row]],
+            covenant_ltv=None
+            if np.isnan(cols["covenant_ltv"][row])
+            else float(cols["covenant_ltv"][row]),
+            instrument=self.label(row),
+            convertible=bool(cols["convertible"][row]),
+            start_week=int(cols["start_week"][row]),
+            covenant_dscr=None
+            if np.isnan(cols["covenant_dscr"][row])
+            else float(cols["covenant_dscr"][row]),
+            covenant_from_week=int(cols["covenant_from_week"][row]),
+        )
+        cols = self._cols  # the store may have grown
+        cols["allowance_usd"][new] = cols["allowance_usd"][row] * share
+        cols["dscr_breaches"][new] = cols["dscr_breaches"][row]
+        cols["principal_usd"][row] = principal * (1.0 - share)
+        cols["amortisation_usd_per_week"][row] *= 1.0 - share
+        cols["allowance_usd"][row] *= 1.0 - share
+        self.version += 1
+        return new
+
+    def set_allowances(self, rows: np.ndarray, allowance_usd: np.ndarray) -> np.ndarray:
+        """Provisions move to ``allowance_usd``; returns each change (positive: charged)."""
+        cols = self._cols
+        change = allowance_usd - cols["allowance_usd"][rows]
+        cols["allowance_usd"][rows] = allowance_usd
+        self.version += 1
+        return change
+
+    def record_dscr_test(self, rows: np.ndarray, breached: bool) -> None:
+        """A coverage test: a breach adds to the count of consecutive breaches, a pass resets it."""
+        breaches = self._cols["dscr_breaches"]
+        breaches[rows] = breaches[rows] + 1 if breached else 0
+
+    def close_repaid(self, week: int) -> tuple[np.ndarray, np.ndarray]:
+        """Loans past maturity whose principal is repaid leave the book; their provisions go.
+
+        Returns:
+            The lenders (agent rows) and the provisions released with the loans they held, for
+            their books (a release is a gain).
+        """
         active = self._active
         principal = self.principal_usd[active]
         done = active[(principal <= REPAID_USD) & (self.maturity_week[active] <= week)]
-        if done.size:
-            self._cols["principal_usd"][done] = 0.0
-            self._end(done, Code.MATURED)
+        if done.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        cols = self._cols
+        held = done[(cols["allowance_usd"][done] != 0) & ~cols["outside_lender"][done]]
+        lenders, released = cols["lender"][held].copy(), cols["allowance_usd"][held].copy()
+        cols["principal_usd"][done] = 0.0
+        cols["allowance_usd"][done] = 0.0
+        self._end(done, Code.MATURED)
+        return lenders, released
 
     def roll_over(self, row: int, maturity_week: int, spread_add_per_year: float) -> None:
         """The lender extends the loan to a new maturity at a (possibly) wider spread."""
@@ -197,23 +286,26 @@ class LoanStore(Table):
         """Another lender refinanced the loan: its principal is repaid from the new loan."""
         self._cols["refused_event"][row] = -1
 
-    def write_off(self, row: int) -> float:
+    def write_off(self, row: int) -> tuple[float, float]:
         """The borrower has defaulted: what is left of the principal is lost.
 
         Returns:
-            The loss.
+            The principal lost, and the provision held against it (both leave the books).
         """
         cols = self._cols
         loss = float(cols["principal_usd"][row])
+        allowance = float(cols["allowance_usd"][row])
         cols["written_off_usd"][row] = loss
         cols["principal_usd"][row] = 0.0
+        cols["allowance_usd"][row] = 0.0
         self.version += 1
         self._end(np.array([row]), Code.DEFAULTED)
-        return loss
+        return loss, allowance
 
     def pass_to_outside_holder(self, rows: np.ndarray) -> None:
         """A failed lender's claims pass to its funders, who collect from then on."""
         self._cols["outside_lender"][rows] = True
+        self._cols["allowance_usd"][rows] = 0.0
         self.structure += 1
         self.version += 1
 
@@ -251,12 +343,12 @@ def _payments(
 
 
 @njit(cache=True)
-def _agent_totals(active, lender, borrower, principal, outside, n):  # pragma: no cover
-    """Principal owed by each borrower and held by each lender (compiled loop)."""
+def _agent_totals(active, lender, borrower, principal, allowance, outside, n):  # pragma: no cover
+    """Principal owed by each borrower, and loans held by each lender net (compiled loop)."""
     out = np.zeros((2, n))  # owed, held
     for i in range(active.size):
         k = active[i]
         out[0, borrower[k]] += principal[k]
         if not outside[k]:
-            out[1, lender[k]] += principal[k]
+            out[1, lender[k]] += principal[k] - allowance[k]
     return out

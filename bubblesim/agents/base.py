@@ -213,6 +213,19 @@ class FirmTable(Table):
         cols["asic_mark_usd"][row] -= value
         return float(value)
 
+    def add_asics(self, row: int, th: float, efficiency_j_per_th: float, cost_usd: float) -> None:
+        """New ASICs: the fleet's efficiency becomes the TH-weighted mean; they enter at cost."""
+        self.fleet_version += 1
+        cols = self._cols
+        old = cols["asic_th"][row]
+        total = old + th
+        if total > 0:
+            cols["asic_efficiency_j_per_th"][row] = (
+                old * cols["asic_efficiency_j_per_th"][row] + th * efficiency_j_per_th
+            ) / total
+        cols["asic_th"][row] = total
+        cols["asic_mark_usd"][row] += cost_usd
+
     def set_asics(self, row: int, th: float, efficiency_j_per_th: float) -> None:
         """A miner's ASIC fleet when the economy is built."""
         self.fleet_version += 1
@@ -241,6 +254,11 @@ class FirmTable(Table):
     def add_hall(self, row: int, cost_usd: float) -> None:
         """A completed hall (at cost)."""
         self._cols["halls_usd"][row] += cost_usd
+
+    def remove_halls(self, row: int, cost_usd: float) -> None:
+        """Completed halls leave the books at cost (a hall given back to mining)."""
+        halls = self._cols["halls_usd"]
+        halls[row] = max(0.0, halls[row] - cost_usd)
 
     def clear_halls(self, row: int) -> float:
         """Halls and construction leave the books (sold); returns their book value."""

@@ -101,6 +101,11 @@ class MinerTable(Table):
         """Site power given over to an AI hall (``it_mw`` of IT load at ``pue``)."""
         self._cols["hall_gross_mw"][index] += it_mw * pue
 
+    def release_hall_power(self, index: int, it_mw: float, pue: float) -> None:
+        """Site power an AI hall gives back (to ASICs, when the hall returns to mining)."""
+        gross = self._cols["hall_gross_mw"]
+        gross[index] = max(0.0, gross[index] - it_mw * pue)
+
     def building_halls(self, week: int) -> list[int]:
         """Miners (indices, in order) with a hall finishing by ``week``."""
         return sorted(

@@ -1,22 +1,51 @@
-"""The credit desk: which lender lends, at what terms, and the funding windows.
+"""The credit desk: who lends, at what terms, what is asked and granted, and lenders' funding.
 
 Every request for credit goes through the desk. It matches a borrower with a lender that has
-capacity and an open policy (a seeded random choice), counts requests nobody can take, records
-new lending, originates loans at the lender's current terms, tests collateral against the
-rollover limit, and keeps this week's equity and convertible windows (the sentiment channel).
+capacity and an open policy (a seeded random choice), originates loans at the lender's current
+terms, and tests collateral against the rollover limit. It keeps the one measured credit
+aggregate that policy and reporting share: credit requested and granted each week (new loans,
+liquidity draws and refinancings, and maturing loans' rollovers), refusals, and over a rolling
+window the *credit crunch index*, the share of requested credit refused
+(:func:`credit_crunch_index`). For the index a new request counts if it is *bankable*: no
+larger than the most any one lender could lend now had it lost nothing (its capacity left this
+week plus, for a lender below its capital target or failed, its cumulative credit losses over
+its target ratio). A
+larger request is rationed by its size, as it would be in any week, not by a crunch; refusals
+because lenders lost capital, tightened their LTVs, failed, or lost their funding (runs,
+gates) all count. Rollovers count in full, except those refused for the borrower's own credit
+(distress, a coverage breach): a lender declining a failing borrower is credit risk priced,
+not credit withdrawn. It is also the market where lenders raise and repay funding: a
+lender lends from its cash and from funding it raises at its funding rate while its funding
+market is open; nothing is funded on demand. And it keeps this week's equity and convertible
+windows (the sentiment channel).
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from bubblesim.accounts.events import EventKind
-from bubblesim.accounts.instruments import ASIC, COLLATERAL_CODE, GPU, HARDWARE, Collateral
+from bubblesim.accounts.instruments import (
+    ASIC,
+    COLLATERAL_CODE,
+    GPU,
+    HARDWARE,
+    NO_COLLATERAL,
+    PROJECT,
+    Collateral,
+)
 from bubblesim.accounts.ledger import Flow
 from bubblesim.agents.base import TYPE_CODE, AgentType
 from bubblesim.columns import seq_sum
+from bubblesim.economics import (
+    loss_given_default,
+    ltv_default_probability,
+    probability_of_default,
+)
 
 if TYPE_CHECKING:
     from bubblesim.world import World
@@ -24,15 +53,48 @@ if TYPE_CHECKING:
 _MINER = TYPE_CODE[AgentType.MINER]
 
 
+def credit_crunch_index(
+    requested_usd: float, granted_usd: float, outstanding_usd: float, floor_share: float
+) -> float:
+    """The share of requested credit refused: ``(R − G) / max(R, φ O)``.
+
+    ``R`` and ``G`` are credit requested and granted over a window (new loans, draws,
+    refinancings and rollovers), ``O`` the credit outstanding. Requests count as at least a
+    share ``φ`` of the stock, so a few refusals of a small volume do not make a crunch.
+
+    Args:
+        requested_usd: ``R``.
+        granted_usd: ``G``.
+        outstanding_usd: ``O``.
+        floor_share: ``φ``.
+
+    Returns:
+        The index in [0, 1].
+    """
+    base = max(requested_usd, floor_share * outstanding_usd)
+    if base <= 0:
+        return 0.0
+    return min(1.0, max(0.0, (requested_usd - granted_usd) / base))
+
+
 class CreditDesk:
-    """Lender matching, capacity, refusals, new lending, origination and funding windows.
+    """Lender matching, credit requested and granted, origination, funding and windows.
 
     Args:
         world: The world (config, lenders, book, ledger, markets, events, matching generator).
 
     Attributes:
-        refusals: Credit requests no lender could take this week.
-        new_lending_usd: Loans originated this week.
+        refusals: Credit requests refused this week (no lender, or a rollover declined).
+        new_requested_usd: New credit asked for this week (loans, draws, refinancings).
+        new_granted_usd: New credit granted this week.
+        rollover_requested_usd: Principal of maturing loans whose borrowers asked to roll.
+        rollover_granted_usd: Principal rolled over by the same lender.
+        miner_granted_usd: New credit granted to miners this week (refinancings included).
+        miner_requested_usd: Credit miners asked for this week (new credit and rollovers).
+        miner_rolled_usd: Miners' maturing principal rolled over this week.
+        crunch_index: The credit crunch index over the trailing window (last week's close).
+        window_requested_usd: Credit requested over the trailing window, as the index counts it.
+        window_granted_usd: Credit granted over the trailing window, as the index counts it.
         equity_window: Width of the labs' equity window in [0, 1] (0 = closed).
         convertible_window: Whether miners can refinance or issue convertibles.
     """
@@ -40,16 +102,66 @@ class CreditDesk:
     def __init__(self, world: World):
         self.world = world
         self.refusals = 0
-        self.new_lending_usd = 0.0
+        self.new_requested_usd = 0.0
+        self.new_granted_usd = 0.0
+        self.rollover_requested_usd = 0.0
+        self.rollover_granted_usd = 0.0
+        self.miner_granted_usd = 0.0
+        self.miner_requested_usd = 0.0
+        self.miner_rolled_usd = 0.0
+        self.crunch_index = 0.0
+        self.window_requested_usd = 0.0
+        self.window_granted_usd = 0.0
+        self._window: deque[tuple[float, float]] = deque()
+        self._crunch_requested_usd = 0.0
+        self._crunch_granted_usd = 0.0
         self.equity_window = 1.0
         self.convertible_window = True
         self._open = np.empty(0, dtype=np.int64)
         self._largest_capacity_usd: float | None = None
 
+    @property
+    def new_lending_usd(self) -> float:
+        """New loans originated this week (new credit granted)."""
+        return self.new_granted_usd
+
+    @property
+    def requested_usd(self) -> float:
+        """All credit requested this week."""
+        return self.new_requested_usd + self.rollover_requested_usd
+
+    @property
+    def granted_usd(self) -> float:
+        """All credit granted this week."""
+        return self.new_granted_usd + self.rollover_granted_usd
+
     def start_week(self) -> None:
         """A new week's tallies."""
         self.refusals = 0
-        self.new_lending_usd = 0.0
+        self.new_requested_usd = self.new_granted_usd = 0.0
+        self.rollover_requested_usd = self.rollover_granted_usd = 0.0
+        self.miner_granted_usd = self.miner_requested_usd = self.miner_rolled_usd = 0.0
+        self._crunch_requested_usd = self._crunch_granted_usd = 0.0
+
+    def close_week(self, outstanding_usd: float) -> None:
+        """Add the week to the trailing window and compute the credit crunch index."""
+        cr = self.world.config.credit
+        self._window.append(
+            (
+                self._crunch_requested_usd,
+                self._crunch_granted_usd,
+            )
+        )
+        while len(self._window) > cr.credit_crunch_window_weeks:
+            self._window.popleft()
+        self.window_requested_usd = float(sum(r for r, _ in self._window))
+        self.window_granted_usd = float(sum(g for _, g in self._window))
+        self.crunch_index = credit_crunch_index(
+            self.window_requested_usd,
+            self.window_granted_usd,
+            outstanding_usd,
+            cr.credit_crunch_volume_floor_share,
+        )
 
     def open_market(self) -> None:
         """The week's primary market opens to lenders that lend at all (not failed, LTV > 0)."""
@@ -63,12 +175,11 @@ class CreditDesk:
         self.equity_window = equity
         self.convertible_window = convertible
 
-    # -- matching --------------------------------------------------------------------------------
+    # -- requests --------------------------------------------------------------------------------
     def find_lender(self, amount_usd: float) -> int | None:
         """A lender (seeded random choice) with capacity for ``amount_usd`` and an open policy.
 
-        A request no lender can take is counted (``credit_refusals`` series); refused
-        rollovers, which can end in default, are logged as events by the contracting phase.
+        Matching only: a request is recorded with :meth:`request`.
 
         Returns:
             The lender's index in the lender table, or None.
@@ -79,8 +190,91 @@ class CreditDesk:
         if amount_usd <= self._largest_capacity_usd:
             able = self._open[capacity >= amount_usd]
             return int(able[int(self.world.match_rng.integers(len(able)))])
-        self.refusals += 1
         return None
+
+    def request(self, borrower: int, amount_usd: float, detail: str) -> int | None:
+        """A borrower asks for new credit: record the request and find a lender.
+
+        A request nobody can take is a refusal: counted, and logged as an event triggered by
+        the latest write-off of a lender under stress (the loss that shrank credit supply), or
+        by nothing when lenders are unstressed (demand outran their capital).
+
+        Args:
+            borrower: The borrower's firm row.
+            amount_usd: What it asks for.
+            detail: What the credit is for (for the event log).
+
+        Returns:
+            The lender's index, or None.
+        """
+        if amount_usd <= 0:
+            return None
+        self.new_requested_usd += amount_usd
+        if self._is_miner(borrower):
+            self.miner_requested_usd += amount_usd
+        lender = self.find_lender(amount_usd)
+        counted = amount_usd if amount_usd <= self.reference_room_usd() else 0.0
+        self._crunch_requested_usd += counted
+        if lender is not None:  # granted at the lender's LTV scale of what was asked
+            self._crunch_granted_usd += counted * float(self.world.agents.lenders.ltv_scale[lender])
+        if lender is None:
+            self.refusals += 1
+            self.world.events.record(
+                EventKind.LOAN_REFUSED,
+                borrower,
+                amount_usd=amount_usd,
+                trigger=self.stress_event(),
+                detail=f"no lender for {detail}",
+            )
+        return lender
+
+    def reference_room_usd(self) -> float:
+        """The most one lender could lend had it lost nothing: ``C + 1[s > 0] max(0, losses) / k*``.
+
+        A lender at or above its target (stress 0) lends its capacity; one that losses have
+        pushed below it (or into failure) could have lent its losses' worth of book more.
+        """
+        lenders = self.world.agents.lenders
+        if len(lenders) == 0:
+            return 0.0
+        hit = (lenders.stress > 0) | self.world.agents.table.is_defaulted(lenders.row)
+        lost = np.where(hit, np.maximum(0.0, lenders.losses_usd), 0.0)
+        room = lenders.capacity_usd + lost / lenders.capital_target_ratio
+        return float(room.max())
+
+    def request_rollover(
+        self, principal_usd: float, borrower: int = -1, counts: bool = True
+    ) -> None:
+        """A maturing loan's borrower (firm row) asks to roll it over.
+
+        ``counts``: whether the request enters the crunch index (not when it is refused for
+        the borrower's own credit).
+        """
+        self.rollover_requested_usd += principal_usd
+        if counts:
+            self._crunch_requested_usd += principal_usd
+        if borrower >= 0 and self._is_miner(borrower):
+            self.miner_requested_usd += principal_usd
+
+    def grant_rollover(self, principal_usd: float, borrower: int = -1) -> None:
+        """The lender rolls ``principal_usd`` over."""
+        self.rollover_granted_usd += principal_usd
+        self._crunch_granted_usd += principal_usd
+        if borrower >= 0 and self._is_miner(borrower):
+            self.miner_rolled_usd += principal_usd
+
+    def _is_miner(self, borrower: int) -> bool:
+        return bool(self.world.agents.table.kind[borrower] == _MINER)
+
+    def refuse(self) -> None:
+        """Count a refused rollover (its event is logged by the contracting phase)."""
+        self.refusals += 1
+
+    def stress_event(self) -> int:
+        """The latest write-off of any lender now below its capital target, or −1."""
+        lenders = self.world.agents.lenders
+        stressed = (lenders.stress > 0) & (lenders.last_loss_event >= 0)
+        return int(lenders.last_loss_event[stressed].max()) if stressed.any() else -1
 
     # -- origination -----------------------------------------------------------------------------
     def make_loan(
@@ -91,12 +285,15 @@ class CreditDesk:
         collateral: Collateral,
         instrument: str,
         convertible: bool = False,
+        covenant_dscr: float | None = None,
+        covenant_from_week: int = 0,
     ) -> int:
         """Originate a loan at the lender's current terms and disburse it.
 
         The spread is the borrower type's (miner or neocloud) plus the lender's stress add-on;
         hardware-backed loans amortise over the term and carry the maintenance covenant. A
-        lender short of cash is funded by new deposits or fund inflows.
+        lender short of cash raises funding at its funding rate (its market is open: the
+        desk matches only lenders that can fund a loan, :meth:`LenderTable.set_policies`).
 
         Args:
             lender: Index in the lender table.
@@ -105,6 +302,8 @@ class CreditDesk:
             collateral: What secures it.
             instrument: Its label.
             convertible: Whether it is a convertible note.
+            covenant_dscr: Minimum debt-service coverage (project loans), or None.
+            covenant_from_week: First week the coverage is tested.
 
         Returns:
             The loan's row.
@@ -130,15 +329,18 @@ class CreditDesk:
             convertible=convertible,
             start_week=week,
             amortisation_usd_per_week=amount_usd / cr.credit_loan_term_weeks if hardware else 0.0,
+            covenant_dscr=covenant_dscr,
+            covenant_from_week=covenant_from_week,
         )
         lenders.use_capacity(lender, amount_usd)
         self._largest_capacity_usd = None
         shortfall = amount_usd - float(ledger.cash_usd[lender_row])
-        if shortfall > 0:  # new loans are funded by new deposits / fund inflows
-            ledger.transfer(None, lender_row, shortfall, Flow.FUNDING_IN)
-            w.agents.table.change_funding(lender_row, shortfall)
+        if shortfall > 0:
+            self.raise_funding(lender, shortfall)
         ledger.transfer(lender_row, borrower, amount_usd, Flow.LOAN_DISBURSEMENT)
-        self.new_lending_usd += amount_usd
+        self.new_granted_usd += amount_usd
+        if miner:
+            self.miner_granted_usd += amount_usd
         w.events.record(
             EventKind.LOAN_MADE,
             lender_row,
@@ -148,15 +350,67 @@ class CreditDesk:
         )
         return loan
 
+    # -- lenders' funding ------------------------------------------------------------------------
+    def funding_open(self, lender: int) -> bool:
+        """Whether a lender can raise funding: alive, no run on it, no gate that bound."""
+        lenders = self.world.agents.lenders
+        row = int(lenders.row[lender])
+        return not (
+            self.world.agents.table.is_defaulted(row)
+            or lenders.running[lender]
+            or lenders.gated[lender]
+        )
+
+    def raise_funding(self, lender: int, amount_usd: float) -> float:
+        """A lender raises funding (deposits, notes, facility draws) if its market is open.
+
+        Returns:
+            The amount raised (0 when its market is shut).
+        """
+        if amount_usd <= 0 or not self.funding_open(lender):
+            return 0.0
+        row = int(self.world.agents.lenders.row[lender])
+        self.world.ledger.transfer(None, row, amount_usd, Flow.FUNDING_IN)
+        self.world.agents.table.change_funding(row, amount_usd)
+        return amount_usd
+
+    def repay_funding(self, lender: int, amount_usd: float) -> float:
+        """A lender repays funding from its cash (never more than it owes or holds)."""
+        w = self.world
+        row = int(w.agents.lenders.row[lender])
+        amount = min(
+            amount_usd, float(w.agents.table.funding_usd[row]), float(w.ledger.cash_usd[row])
+        )
+        if amount <= 0:
+            return 0.0
+        w.ledger.transfer(row, None, amount, Flow.FUNDING_OUT)
+        w.agents.table.change_funding(row, -amount)
+        return amount
+
     # -- collateral ------------------------------------------------------------------------------
     def collateral_value_usd(self, borrower: int, collateral: int) -> float:
-        """Value of a borrower's collateral of one class (halls at cost for project loans)."""
+        """Value of a borrower's collateral of one class (halls at their income value)."""
         w = self.world
         if collateral == GPU:
             return float(w.hardware.gpu_value(borrower))
         if collateral == ASIC:
             return float(w.hardware.asic_value(borrower))
-        return float(w.agents.table.halls_usd[borrower] + w.agents.table.construction_usd[borrower])
+        return w.halls.value_usd(borrower)
+
+    def secured_headroom_usd(self, borrower: int, collateral: int, ltv_scale: float) -> float:
+        """What a borrower could still borrow against one class of collateral.
+
+        ``t s V − P``: the origination LTV ``t`` scaled by the lender's terms ``s``, times the
+        collateral's value, less the principal already secured on it.
+        """
+        loans = self.world.book.loans
+        value = self.collateral_value_usd(borrower, collateral)
+        limit = self.world.config.credit.credit_gpu_ltv_max * ltv_scale
+        active = loans.active()
+        same = active[
+            (loans.borrower[active] == borrower) & (loans.collateral[active] == collateral)
+        ]
+        return limit * value - seq_sum(loans.principal_usd[same])
 
     def collateral_ok(self, loan: int, ltv_scale: float) -> bool:
         """Whether a hardware-backed loan is within the (scaled) origination LTV to roll over.
@@ -168,9 +422,102 @@ class CreditDesk:
         kind = int(loans.collateral[loan])
         if kind not in HARDWARE:
             return True
-        borrower = int(loans.borrower[loan])
-        value = self.collateral_value_usd(borrower, kind)
-        limit = self.world.config.credit.credit_gpu_ltv_max
+        return self.secured_headroom_usd(int(loans.borrower[loan]), kind, ltv_scale) >= 0
+
+    # -- provisions ------------------------------------------------------------------------------
+    def expected_losses_usd(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every held loan's expected loss over a year: ``PD × LGD × principal``.
+
+        PD is the worst of the borrower's health, its collateral cushion and (project loans)
+        its tenants' health (:func:`bubblesim.economics.probability_of_default`); LGD is what
+        the loan's share of its collateral would not recover at the liquidation discount
+        (:func:`bubblesim.economics.loss_given_default`), or the unsecured LGD. Loans held by
+        outside holders are not provisioned.
+
+        Returns:
+            The rows of the loans held by lenders, and each one's expected loss (USD).
+        """
+        w = self.world
+        loans, table, lp = w.book.loans, w.agents.table, w.config.lenders
+        cr, ch = w.config.credit, w.config.channels
         active = loans.active()
-        same = active[(loans.borrower[active] == borrower) & (loans.collateral[active] == kind)]
-        return seq_sum(loans.principal_usd[same]) <= limit * ltv_scale * value
+        held = active[~loans.outside_lender[active]]
+        if held.size == 0:
+            return held, np.zeros(0)
+        everyone = slice(None)
+        values = np.stack(
+            [
+                np.zeros(w.n_agents),
+                w.hardware.gpu_value(everyone),
+                w.hardware.asic_value(everyone),
+                w.halls.values_usd(),
+            ]
+        )
+        alpha = ch.settlement_alpha if ch.channel_settlement else 1.0
+        expected = _expected_losses(
+            active,
+            held,
+            loans.borrower,
+            loans.collateral,
+            loans.principal_usd,
+            loans.covenant_ltv,
+            table.health,
+            values,
+            w.halls.tenant_risk_share(),
+            cr.credit_gpu_ltv_max,
+            cr.credit_covenant_ltv,
+            lp.lender_pd_healthy_per_year,
+            lp.lender_pd_distressed_per_year,
+            lp.lender_lgd_unsecured,
+            alpha,
+            NO_COLLATERAL,
+            PROJECT,
+        )
+        return held, expected
+
+
+@njit(cache=True)
+def _expected_losses(
+    active,
+    held,
+    borrower,
+    collateral,
+    principal,
+    covenant_ltv,
+    health,
+    values,
+    tenant_risk,
+    origination_ltv,
+    default_covenant,
+    pd_healthy,
+    pd_distressed,
+    lgd_unsecured,
+    alpha,
+    unsecured,
+    project,
+):  # pragma: no cover
+    """:meth:`CreditDesk.expected_losses_usd` (compiled loop)."""
+    n = health.size
+    pooled = np.zeros(4 * n)  # principal secured on each (class, borrower), all holders
+    for i in range(active.size):
+        k = active[i]
+        pooled[collateral[k] * n + borrower[k]] += principal[k]
+    out = np.empty(held.size)
+    for i in range(held.size):
+        k = held[i]
+        b, c, p = borrower[k], collateral[k], principal[k]
+        secured = c != unsecured
+        pool = pooled[c * n + b]
+        value = values[c, b] if secured else 0.0
+        ltv_pd = 0.0
+        share = 0.0
+        if secured and pool > 0:
+            covenant = covenant_ltv[k] if covenant_ltv[k] == covenant_ltv[k] else default_covenant
+            covenant = max(covenant, origination_ltv + 1e-9)
+            ltv = pool / value if value > 0 else np.inf
+            ltv_pd = ltv_default_probability(ltv, origination_ltv, covenant, pd_distressed)
+            share = value * p / pool
+        tenant = tenant_risk[b] if c == project else 0.0
+        pd = probability_of_default(health[b] == 1, ltv_pd, tenant, pd_healthy, pd_distressed)
+        out[i] = pd * loss_given_default(p, share, alpha, lgd_unsecured, secured) * p
+    return out

@@ -217,6 +217,15 @@ class HardwareMarket:
             self.capex.record_gpu(cost)
         return cost
 
+    def buy_asics(self, row: int, th: float, efficiency_j_per_th: float) -> float:
+        """Buy ASICs from outside sellers at the market's price per TH/s; returns the cost."""
+        if th <= 0:
+            return 0.0
+        cost = th * self.asic_value_per_th()
+        self.ledger.transfer(row, None, cost, Flow.HARDWARE_PURCHASE)
+        self.firms.add_asics(row, th, efficiency_j_per_th, cost)
+        return cost
+
     def sell_gpus(self, row: int, mw: float) -> float:
         """Sell ``mw`` of an agent's GPUs to outside buyers down the impact curve.
 

@@ -1,15 +1,22 @@
 """The end of each step: every agent is classified healthy, distressed or defaulted.
 
-Distressed: negative book equity, or cash below four weeks of its obligations (contract bills
-and interest), or (lenders) credit stress above one half. The classification is reported and
-shown; no decision depends on it.
+Distressed: cash below four weeks of its obligations (contract bills and interest), or negative
+book equity without outside operating income that covers those obligations, or (lenders)
+credit stress above one half. Big tech's other businesses earn income the model does not carry
+as an asset, so a guarantor can show negative book equity while its income services its debt
+(as firms that have bought back their shares do); that alone is not distress (judgment). The
+classification feeds lenders' provisions and rollover checks (a distressed borrower gets a
+higher probability of default and no rollover) and is shown in the explorer.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 from numba import njit
+
+from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
     from bubblesim.world import World
@@ -22,10 +29,14 @@ def run(world: World) -> None:
     """Classify every agent that has not defaulted."""
     book, n = world.book, world.n_agents
     loans, lenders, table = book.loans, world.agents.lenders, world.agents.table
+    providers = world.agents.providers
+    outside_income = np.zeros(n)
+    outside_income[providers.row] = providers.other_income_usd_per_year / WEEKS_PER_YEAR
     codes = _health(
         table.health,
         world.ledger.cash_usd,
         world.ledger.equity_usd,
+        outside_income,
         book.contracts.totals(n).bills_usd,
         loans.active(),
         loans.borrower,
@@ -40,13 +51,13 @@ def run(world: World) -> None:
 
 @njit(cache=True)
 def _health(
-    health, cash, equity, bills, loans, borrower, interest, lender_rows, stress, cash_weeks
+    health, cash, equity, income, bills, loans, borrower, interest, lender_rows, stress, cash_weeks
 ):  # pragma: no cover
     """Health codes of every agent (compiled loop); defaulted agents keep theirs."""
     weekly = bills.copy()
     for i in range(loans.size):
         weekly[borrower[loans[i]]] += interest[i]
-    distressed = (equity < 0) | (cash < cash_weeks * weekly)
+    distressed = ((equity < 0) & (income < weekly)) | (cash < cash_weeks * weekly)
     for i in range(lender_rows.size):
         if stress[i] > 0.5:
             distressed[lender_rows[i]] = True

@@ -2,9 +2,12 @@
 
 In order: defaulted labs' businesses re-emerge as recapitalised successors; labs raise equity if
 their window is open; labs sign GPU cloud contracts with providers that have (or can finance)
-GPUs and space; providers revisit capex and lease halls from miners, who finance conversions
-with project loans; maturing loans are rolled over or refinanced, or fall due. Matching order
-comes from the model's seeded generator.
+GPUs and space; providers revisit capex and re-let empty halls or lease new ones from miners,
+who finance conversions with project loans (with a DSCR covenant); halls empty for too long
+go back to mining; maturing loans are rolled over (in full, in part, or not), refinanced, or
+fall due; borrowers short of cash draw secured credit against their hardware. Every request
+for credit goes through the credit desk, which records what is asked and granted. Matching
+order comes from the model's seeded generator.
 """
 
 from __future__ import annotations
@@ -14,9 +17,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bubblesim.accounts.events import EventKind
-from bubblesim.accounts.instruments import COLLATERAL_OF_CODE, Collateral, ContractKind, Status
-from bubblesim.accounts.ledger import Flow
-from bubblesim.agents.base import AgentType
+from bubblesim.accounts.instruments import (
+    ASIC,
+    COLLATERAL_OF_CODE,
+    GPU,
+    Collateral,
+    ContractKind,
+    Status,
+)
+from bubblesim.accounts.ledger import DUE_INDEX, Flow
+from bubblesim.agents.base import AgentType, HealthCode
 from bubblesim.agents.lab import Lab, equity_need_usd
 from bubblesim.agents.miner import mining_mw
 from bubblesim.columns import seq_sum
@@ -28,6 +38,12 @@ if TYPE_CHECKING:
 
 MIN_DEAL_MW = 1.0
 """The smallest contract, lease or build worth signing, MW-IT."""
+MIN_DRAW_USD = 1e6
+"""The smallest draw on a secured credit line worth asking for."""
+QUARTER_WEEKS = 13
+"""Covenants are tested quarterly."""
+COUNTERPARTY_MEMORY_WEEKS = 52
+"""A refusal within a year of losing a tenant or client is traced to that loss."""
 
 
 def run(world: World) -> None:
@@ -39,7 +55,9 @@ def run(world: World) -> None:
     renew_maturing_contracts(world)
     sign_compute_contracts(world)
     plan_capex_and_leases(world)
+    return_idle_halls_to_mining(world)
     roll_over_maturing_loans(world)
+    draw_liquidity_lines(world)
 
 
 # -- equity ----------------------------------------------------------------------------------------
@@ -245,8 +263,12 @@ def _equip(world: World, offers: _Offers, j: int, cu: float) -> float:
         world.hardware.buy_gpus(row, to_buy)
         return spare + to_buy * frontier
     ltv = world.config.credit.credit_gpu_ltv_max
+    if ltv < 1.0:  # it asks only for what its cash can carry at standard terms
+        to_buy = min(to_buy, max(0.0, cash) / ((1.0 - ltv) * price))
+    if to_buy < MIN_DEAL_MW:
+        return spare
     cost = to_buy * price
-    lender = world.desk.find_lender(ltv * cost)
+    lender = world.desk.request(row, ltv * cost, "a GPU purchase")
     if lender is None:
         return spare
     scale = float(world.agents.lenders.ltv_scale[lender])
@@ -414,6 +436,9 @@ def plan_capex_and_leases(world: World) -> None:
         gap = max(0.0, forecast - planned)
         if gap < MIN_DEAL_MW:
             continue
+        gap -= relet_empty_halls(world, index, gap)
+        if gap < MIN_DEAL_MW:
+            continue
         if hosts is None:
             hosts = _hosts(world)
         gap -= _lease_from_miners(world, index, gap, hosts)
@@ -477,7 +502,8 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
 
     A miner commits only if its cash, plus what it can sell at the market this week, covers
     its equity share of the capex plus the loan's interest over the build (no rent comes in
-    before the hall is finished); the shortfall is raised at the market, with dilution.
+    before the hall is finished); the shortfall is raised at the market, with dilution. The
+    loan carries a DSCR covenant, tested from the first quarter after the hall is finished.
     """
     cfg = world.config
     row = int(world.agents.miners.row[miner])
@@ -488,7 +514,7 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     build_years = cfg.markets.market_conversion_lag_weeks / WEEKS_PER_YEAR
     if cost * (1.0 - ltc) + ltc * cost * rate * build_years > cash + _atm_room(world, miner):
         return False  # cannot carry even the best terms: no need to ask a lender
-    lender = world.desk.find_lender(ltc * cost)
+    lender = world.desk.request(row, ltc * cost, "a hall conversion")
     scale = 0.0 if lender is None else float(world.agents.lenders.ltv_scale[lender])
     loan_usd = 0.0 if lender is None else ltc * scale * cost
     short = cost - loan_usd + loan_usd * rate * build_years - cash
@@ -497,7 +523,16 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     if short > 0:  # the equity share comes from shares sold at the market
         world.equity.raise_miner_atm(miner, short, f" for a {mw:,.0f} MW hall")
     if loan_usd > 0:
-        world.desk.make_loan(lender, row, loan_usd, Collateral.PROJECT, "project loan")
+        first_test = world.clock.week + cfg.markets.market_conversion_lag_weeks + QUARTER_WEEKS
+        world.desk.make_loan(
+            lender,
+            row,
+            loan_usd,
+            Collateral.PROJECT,
+            "project loan",
+            covenant_dscr=cfg.credit.credit_project_dscr_covenant,
+            covenant_from_week=first_test,
+        )
     world.ledger.transfer(row, None, cost, Flow.CONSTRUCTION)
     world.capex.record_datacentre(cost)
     world.agents.table.start_hall(row, cost)
@@ -519,15 +554,8 @@ def _sign_lease(world: World, miner: int, provider: int, mw: float) -> None:
     week = world.clock.week
     start = week + m.market_conversion_lag_weeks
     big_tech = bool(providers.big_tech[provider])
-    guarantor, backstop = None, 0.0
-    if not big_tech and c.contract_backstop_share > 0:
-        alive = world.agents.active_members(providers)
-        guarantors = alive[providers.big_tech[alive]]
-        if guarantors.size:
-            pick = guarantors[int(world.match_rng.integers(len(guarantors)))]
-            guarantor = int(providers.row[pick])
-            value = mw * c.contract_hosting_price_usd_per_mw_year * c.contract_hosting_term_weeks
-            backstop = c.contract_backstop_share * value / WEEKS_PER_YEAR
+    value = mw * c.contract_hosting_price_usd_per_mw_year * c.contract_hosting_term_weeks
+    guarantor, backstop = _guarantee(world, provider, value / WEEKS_PER_YEAR)
     miner_row, provider_row = int(miners.row[miner]), int(providers.row[provider])
     contracts = world.book.contracts
     contract = contracts.add(
@@ -575,6 +603,20 @@ def _retire_displaced_asics(world: World, miner: int) -> None:
         world.hardware.sell_asics(row, th)
 
 
+def _guarantee(world: World, provider: int, value_usd: float) -> tuple[int | None, float]:
+    """A neocloud's lease gets a big-tech guarantor (seeded choice) covering a share of it."""
+    c = world.config.contracts
+    providers = world.agents.providers
+    if providers.big_tech[provider] or c.contract_backstop_share <= 0:
+        return None, 0.0
+    alive = world.agents.active_members(providers)
+    guarantors = alive[providers.big_tech[alive]]
+    if guarantors.size == 0:
+        return None, 0.0
+    pick = guarantors[int(world.match_rng.integers(len(guarantors)))]
+    return int(providers.row[pick]), c.contract_backstop_share * value_usd
+
+
 def _self_build(world: World, provider: int, mw: float) -> None:
     """Big tech builds its own space (twice the conversion lag), paying cash."""
     m = world.config.markets
@@ -591,14 +633,123 @@ def _self_build(world: World, provider: int, mw: float) -> None:
     )
 
 
+# -- empty halls ----------------------------------------------------------------------------------
+def relet_empty_halls(world: World, provider: int, gap_mw: float) -> float:
+    """A provider looking for space first takes halls that stand empty, at market rent.
+
+    A hall can be re-let once it has been empty for ``hall_relet_search_weeks`` (the search
+    and the new tenant's fit-out); the lease starts at once, at the rent the market pays now
+    (:meth:`bubblesim.markets.halls.HallMarket.market_rent_usd_per_mw_year`), with the terms
+    of a new lease (a break for big tech, a big-tech backstop for a neocloud). Miners are
+    visited in a seeded random order.
+
+    Returns:
+        MW-IT re-let.
+    """
+    halls, miners = world.halls, world.agents.miners
+    search = world.config.halls.hall_relet_search_weeks
+    empty_weeks = halls.empty_weeks()
+    if not (empty_weeks >= search).any():
+        return 0.0
+    alive = world.agents.active_members(miners)
+    vacant = halls.vacant_it_mw()
+    ready = alive[(vacant[alive] >= MIN_DEAL_MW) & (empty_weeks[alive] >= search)]
+    leased = 0.0
+    for i in world.match_rng.permutation(len(ready)).tolist():
+        miner = int(ready[i])
+        mw = min(gap_mw - leased, float(vacant[miner]))
+        if mw < MIN_DEAL_MW:
+            continue
+        _sign_relet(world, miner, provider, mw)
+        leased += mw
+        if gap_mw - leased < MIN_DEAL_MW:
+            break
+    return leased
+
+
+def _sign_relet(world: World, miner: int, provider: int, mw: float) -> None:
+    """Sign a lease of an empty hall: it starts now, at market rent."""
+    c = world.config.contracts
+    providers, miners = world.agents.providers, world.agents.miners
+    week = world.clock.week
+    rent = world.halls.market_rent_usd_per_mw_year()
+    guarantor, backstop = _guarantee(
+        world, provider, mw * rent * c.contract_hosting_term_weeks / WEEKS_PER_YEAR
+    )
+    miner_row, provider_row = int(miners.row[miner]), int(providers.row[provider])
+    big_tech = bool(providers.big_tech[provider])
+    contract = world.book.contracts.add(
+        kind=ContractKind.HOSTING,
+        seller=miner_row,
+        buyer=provider_row,
+        mw=mw,
+        price_usd_per_mw_year=rent,
+        start_week=week,
+        end_week=week + c.contract_hosting_term_weeks,
+        take_or_pay_share=1.0,
+        break_week=week + c.contract_hosting_break_week if big_tech else None,
+        guarantor=guarantor,
+        backstop_remaining_usd=backstop,
+        status=Status.ACTIVE,
+    )
+    world.events.record(
+        EventKind.HALL_RELET,
+        miner_row,
+        counterparty=provider_row,
+        amount_usd=float(world.book.contracts.remaining_value_usd(contract, week)),
+        detail=f"empty hall re-let: {mw:,.0f} MW at ${rent / 1e6:.2f}M/MW-year",
+    )
+
+
+def return_idle_halls_to_mining(world: World) -> None:
+    """Halls empty for ``hall_return_to_mining_weeks`` give their power back to ASICs.
+
+    The hall's AI fit-out is written off (the model carries mining sites at no value); its
+    site power (MW-IT × PUE) goes back to mining, filled with ASICs at the market's price and
+    efficiency as far as the miner's cash allows (the rest stays idle).
+    """
+    halls, miners, table = world.halls, world.agents.miners, world.agents.table
+    limit = world.config.halls.hall_return_to_mining_weeks
+    empty_weeks = halls.empty_weeks()
+    if not (empty_weeks >= limit).any():
+        return
+    m = world.config.markets
+    alive = world.agents.active_members(miners)
+    vacant = halls.vacant_it_mw()
+    for miner in alive[(empty_weeks[alive] >= limit) & (vacant[alive] > 0)].tolist():
+        row = int(miners.row[miner])
+        mw = float(vacant[miner])
+        cost = mw * m.market_colo_build_cost_usd_per_mw
+        table.remove_halls(row, cost)
+        world.ledger.post_pnl(row, -cost)
+        miners.release_hall_power(miner, mw, m.market_pue)
+        efficiency = m.market_asic_efficiency_j_per_th
+        th = mw * m.market_pue * 1e6 / efficiency
+        price = world.hardware.asic_value_per_th()
+        if price > 0:
+            th = min(th, max(0.0, float(world.ledger.cash_usd[row])) / price)
+        world.hardware.buy_asics(row, th, efficiency)
+        world.events.record(
+            EventKind.HALL_TO_MINING,
+            row,
+            amount_usd=cost,
+            trigger=world.agents.latest_shock_of(row),
+            detail=f"{mw:,.0f} MW empty for {int(empty_weeks[miner])} weeks back to mining",
+        )
+
+
 # -- rollovers -------------------------------------------------------------------------------------
 def roll_over_maturing_loans(world: World) -> None:
     """Loans maturing this week are extended by their lender, refinanced elsewhere, or fall due.
 
-    A lender rolls over when its policy allows; a collateral loan must also be within the
-    (scaled) origination LTV. Otherwise another lender may refinance; convertibles need the
-    convertible window. A refusal is logged, and a default at settlement is then attributed
-    to it.
+    Every maturing loan is a request for credit. The lender refuses to roll it when it has
+    failed, when the borrower is distressed or (project loans) in breach of its coverage
+    covenant, when a convertible's window is shut, or when hardware collateral is beyond the
+    (scaled) origination LTV; otherwise it rolls the share its capital allows
+    (:func:`bubblesim.economics.rollover_share`: all of it at or above its target, none below
+    half of it). What it does not roll stands due; another lender may refinance it (not for
+    a distressed borrower or a shut window). A refusal is logged with what caused it, and a
+    default at settlement is then attributed to it.
     """
     cr = world.config.credit
     loans, lenders, week = world.book.loans, world.agents.lenders, world.clock.week
@@ -607,36 +758,82 @@ def roll_over_maturing_loans(world: World) -> None:
     if maturing.size == 0:
         return
     maturing = maturing[~world.agents.table.is_defaulted(loans.borrower[maturing])]
-    index_of = {int(r): i for i, r in enumerate(lenders.row.tolist())}
+    desk = world.desk
     for loan in maturing.tolist():
-        lender = index_of[int(loans.lender[loan])]
-        if _rolls(world, lender, loan):
-            loans.roll_over(
-                loan, week + cr.credit_loan_term_weeks, float(lenders.spread_add_per_year[lender])
-            )
+        principal = float(loans.principal_usd[loan])
+        if principal <= 0:
             continue
+        borrower = int(loans.borrower[loan])
+        lender = int(lenders.indices_of([loans.lender[loan]])[0])
+        refusal, trigger = _refusal(world, lender, loan)
+        desk.request_rollover(principal, borrower, counts=refusal not in ("distressed", "coverage"))
+        share = 0.0 if refusal else float(lenders.rollover_share[lender])
+        new_maturity = week + cr.credit_loan_term_weeks
+        spread = float(lenders.spread_add_per_year[lender])
+        if share >= 1.0:
+            loans.roll_over(loan, new_maturity, spread)
+            desk.grant_rollover(principal, borrower)
+            continue
+        due = loan
+        if share > 0:
+            due = loans.split(loan, (1.0 - share) * principal)
+            loans.roll_over(loan, new_maturity, spread)
+            desk.grant_rollover(share * principal, borrower)
+            refusal, trigger = "partial", int(lenders.last_loss_event[lender])
+        desk.refuse()
         refused = world.events.record(
             EventKind.LOAN_REFUSED,
             int(loans.borrower[loan]),
             counterparty=int(loans.lender[loan]),
-            amount_usd=float(loans.principal_usd[loan]),
-            trigger=int(lenders.last_loss_event[lender]),
-            detail=f"rollover refused ({loans.label(loan)})",
+            amount_usd=float(loans.principal_usd[due]),
+            trigger=trigger,
+            detail=f"rollover refused ({loans.label(loan)}): {_REASONS[refusal]}",
         )
-        loans.refuse_rollover(loan, refused)
-        _refinance_elsewhere(world, loan, lender)
+        loans.refuse_rollover(due, refused)
+        if refusal not in ("distressed", "window", "coverage"):
+            _refinance_elsewhere(world, due, lender)
 
 
-def _rolls(world: World, lender: int, loan: int) -> bool:
-    lenders = world.agents.lenders
-    failed = bool(world.agents.table.is_defaulted(lenders.row[lender]))
-    if failed and not world.config.channels.channel_funding:
-        return True  # a run-off estate keeps rolling when the funding channel is off
-    if not lenders.rolls_over[lender] or failed:
-        return False
-    if world.book.loans.convertible[loan] and not world.desk.convertible_window:
-        return False
-    return world.desk.collateral_ok(loan, float(lenders.ltv_scale[lender]))
+_REASONS = {
+    "failed": "its lender has failed",
+    "distressed": "the borrower is distressed",
+    "coverage": "the borrower breaches its coverage covenant",
+    "window": "the convertible window is shut",
+    "capital": "its lender is short of capital",
+    "collateral": "the collateral no longer covers it",
+    "partial": "its lender rolls only part",
+}
+
+
+def _refusal(world: World, lender: int, loan: int) -> tuple[str | None, int]:
+    """Why the lender will not roll a loan, and the event behind it; ``(None, -1)`` if it will."""
+    lenders, loans, table = world.agents.lenders, world.book.loans, world.agents.table
+    lender_row = int(lenders.row[lender])
+    borrower = int(loans.borrower[loan])
+    if table.is_defaulted(lender_row):
+        if not world.config.channels.channel_funding:
+            return None, -1  # a run-off estate keeps rolling when the funding channel is off
+        return "failed", int(table.default_event[lender_row])
+    if table.health[borrower] == HealthCode.DISTRESSED:
+        return "distressed", _borrower_trouble(world, borrower)
+    if loans.dscr_breaches[loan] > 0:
+        return "coverage", _borrower_trouble(world, borrower)
+    if loans.convertible[loan] and not world.desk.convertible_window:
+        return "window", world.agents.latest_shock_of(borrower)
+    if not lenders.rolls_over[lender]:
+        return "capital", int(lenders.last_loss_event[lender])
+    if not world.desk.collateral_ok(loan, float(lenders.ltv_scale[lender])):
+        price = world.events.last_price_event
+        return "collateral", price if price >= 0 else world.agents.latest_shock_of(borrower)
+    return None, -1
+
+
+def _borrower_trouble(world: World, borrower: int) -> int:
+    """What a borrower's distress is traced to: a contract lost within a year, else a shock."""
+    lost = int(world.agents.table.last_counterparty_event[borrower])
+    if lost >= 0 and world.clock.week - world.events.events[lost].week <= COUNTERPARTY_MEMORY_WEEKS:
+        return lost
+    return world.agents.latest_shock_of(borrower)
 
 
 def _refinance_elsewhere(world: World, loan: int, lender: int) -> None:
@@ -661,6 +858,75 @@ def _refinance_elsewhere(world: World, loan: int, lender: int) -> None:
             COLLATERAL_OF_CODE[loans.collateral[loan]],
             loans.label(loan),
             convertible,
+            covenant_dscr=None
+            if np.isnan(loans.covenant_dscr[loan])
+            else float(loans.covenant_dscr[loan]),
+            covenant_from_week=int(loans.covenant_from_week[loan]),
         )
         loans.refinanced(loan)
         return
+
+
+# -- liquidity -------------------------------------------------------------------------------------
+def draw_liquidity_lines(world: World) -> None:
+    """Miners and neoclouds short of cash ask for secured credit against their hardware.
+
+    A borrower whose cash has fallen below half of ``credit_liquidity_buffer_weeks`` of its
+    obligations (contract bills, interest and scheduled principal, last week's power and
+    operating bills) asks for what restores the buffer, up to what its GPUs or ASICs would
+    secure at the standard origination LTV. The lender lends at its own (scaled) LTV, so a
+    tightening lender grants less than was asked. Borrowers are visited in a seeded order.
+    """
+    weeks = world.config.credit.credit_liquidity_buffer_weeks
+    if weeks <= 0:
+        return
+    agents, ledger, desk = world.agents, world.ledger, world.desk
+    miners, providers = agents.miners, agents.providers
+    neoclouds = agents.active_members(providers)
+    neoclouds = neoclouds[~providers.big_tech[neoclouds]]
+    rows = np.concatenate(
+        [miners.row[agents.active_members(miners)], providers.row[neoclouds]]
+    ).astype(np.int64)
+    if rows.size == 0:
+        return
+    needed = weeks * _weekly_obligations(world)[rows]
+    cash = ledger.cash_usd[rows]
+    short = rows[(cash < needed / 2) & (needed - cash >= MIN_DRAW_USD)]
+    if short.size == 0:
+        return
+    table = agents.table
+    for row in world.match_rng.permutation(short).tolist():
+        need = weeks * float(_weekly_obligations(world)[row]) - float(ledger.cash_usd[row])
+        for collateral, kind in ((Collateral.GPU, GPU), (Collateral.ASIC, ASIC)):
+            if need < MIN_DRAW_USD:
+                break
+            if (table.gpu_mw[row] if kind == GPU else table.asic_th[row]) <= 0:
+                continue
+            asked = min(need, desk.secured_headroom_usd(row, kind, 1.0))
+            if asked < MIN_DRAW_USD:
+                continue
+            lender = desk.request(row, asked, f"a {collateral} credit line")
+            if lender is None:
+                continue
+            scale = float(agents.lenders.ltv_scale[lender])
+            amount = min(asked, desk.secured_headroom_usd(row, kind, scale))
+            if amount < MIN_DRAW_USD:
+                continue
+            desk.make_loan(lender, row, amount, collateral, "credit line")
+            need -= amount
+
+
+def _weekly_obligations(world: World) -> np.ndarray:
+    """Per agent: what it must pay in a week.
+
+    This week's contract bills, interest and scheduled principal, and last week's power and
+    operating bills.
+    """
+    n = world.n_agents
+    loans, ledger = world.book.loans, world.ledger
+    active = loans.active()
+    interest, principal = loans.payments_due_usd(world.drivers.state.base_rate_per_year, 0, active)
+    service = np.bincount(loans.borrower[active], interest + principal, n)
+    dues = ledger.dues(np.arange(n))
+    bills = dues[:, DUE_INDEX[Flow.POWER_BILL]] + dues[:, DUE_INDEX[Flow.OPERATING_COST]]
+    return world.book.contracts.totals(n).bills_usd + service + bills

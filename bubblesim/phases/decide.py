@@ -2,7 +2,8 @@
 
 Labs update revenue expectations and decide how much compute they want and use; miners decide
 whether to hash; big-tech lessees decide whether to walk away at a break date; lenders set their
-credit policy from their capital; the sentiment channel opens or closes the funding windows.
+credit policy from their capital and liquidity; the sentiment channel opens or closes the
+funding windows.
 """
 
 from __future__ import annotations
@@ -135,6 +136,7 @@ def _lenders_set_policy(world: World) -> None:
     world.agents.lenders.set_policies(
         world.ledger.equity_usd[rows],
         world.book.receivable_by_agent(world.n_agents)[rows],
+        world.ledger.cash_usd[rows],
         world.agents.table.is_defaulted(rows),
         cr.credit_tightening_sensitivity,
         cr.credit_spread_stress_per_year,

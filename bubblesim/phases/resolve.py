@@ -2,7 +2,8 @@
 
 A defaulter's contracts lapse, pass to its guarantor (a backstop) or, with the counterparty
 channel off, to an outside party. Its hardware is seized and sold on the secondary market (fire
-sales move prices when that channel is on); its halls are sold with their leases. Proceeds go
+sales move prices when that channel is on); its halls are sold with their leases, at their
+income value. Proceeds go
 first to the loans secured on each asset, then pro rata to every remaining claim; lenders write
 off the rest. Falling prices then raise every collateralised loan's LTV: covenant breaches bring
 margin calls, cured with cash or by selling collateral, or ending in default. Lenders whose
@@ -66,8 +67,9 @@ def _fail_insolvent_lenders(world: World) -> None:
 
 # -- liquidation -----------------------------------------------------------------------------------
 def _liquidate(world: World, row: int) -> None:
+    halls = world.halls.value_usd(row)  # valued with the leases the halls are sold with
     _unwind_contracts(world, row)
-    proceeds = _sell_assets(world, row)
+    proceeds = _sell_assets(world, row, halls)
     if world.agents.table.kind[row] == _LENDER:
         _wind_down_lender(world, row)
     _pay_creditors(world, row, proceeds)
@@ -135,8 +137,13 @@ def _terminate(world: World, contract: int, row: int, event: int) -> None:
     world.agents.table.note_counterparty_loss(other, lost)
 
 
-def _sell_assets(world: World, row: int) -> dict[int, float]:
-    """Seize and sell hardware and halls; returns proceeds by collateral class."""
+def _sell_assets(world: World, row: int, halls_value_usd: float) -> dict[int, float]:
+    """Seize and sell hardware and halls; returns proceeds by collateral class.
+
+    Halls fetch their income value (:meth:`bubblesim.markets.halls.HallMarket.values_usd`:
+    leased halls with their leases, empty ones as re-let or mining sites, construction at
+    cost), less the Rogers–Veraart discount with the settlement channel on.
+    """
     table, loans, hardware = world.agents.table, world.book.loans, world.hardware
     event = int(table.default_event[row])
     for loan in world.book.owed_rows(row).tolist():
@@ -164,8 +171,8 @@ def _sell_assets(world: World, row: int) -> dict[int, float]:
     c = world.config.channels
     recovery = c.settlement_alpha if c.channel_settlement else 1.0
     book = float(table.halls_usd[row] + table.construction_usd[row])
-    halls = book * recovery
-    if book > 0:
+    halls = halls_value_usd * recovery
+    if book > 0 or halls > 0:
         table.clear_halls(row)
         world.ledger.post_pnl(row, halls - book)
         world.ledger.transfer(None, row, halls, Flow.HARDWARE_SALE)
@@ -224,13 +231,15 @@ def pay_pro_rata(
 
 
 def _write_off(world: World, loan: int, trigger: int) -> None:
+    """What recoveries left of a loan is written off; its provision already covered part."""
     loans = world.book.loans
     outside = bool(loans.outside_lender[loan])
-    loss = loans.write_off(loan)
+    loss, provision = loans.write_off(loan)
     if outside:
         return
     lender = int(loans.lender[loan])
-    world.ledger.post_pnl(lender, -loss)
+    charge = loss - provision
+    world.ledger.post_pnl(lender, -charge)
     event = world.events.record(
         EventKind.LOAN_DEFAULTED,
         lender,
@@ -240,7 +249,9 @@ def _write_off(world: World, loan: int, trigger: int) -> None:
         detail=f"{loans.label(loan)} written off",
     )
     lenders = world.agents.lenders
-    lenders.book_loss(int(np.flatnonzero(lenders.row == lender)[0]), loss, event)
+    index = int(lenders.indices_of([lender])[0])
+    lenders.book_loss(index, charge, event)
+    lenders.book_charge_off(index, loss)
 
 
 # -- margin calls ----------------------------------------------------------------------------------

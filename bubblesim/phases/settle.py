@@ -257,7 +257,7 @@ def run(world: World) -> None:
         k = net.pos[loans.borrower[net.outside_loans]]
         paid_outside = outside_principal if ext_frac is None else outside_principal * ext_frac[k]
         loans.repay(net.outside_loans, paid_outside)
-    loans.close_repaid(world.clock.week)
+    _close_repaid_loans(world)
     _amortise_prepayments(world)
     if defaulted is not None:
         _declare(world, net, amount, frac, defaulted, own_short, refused)
@@ -386,6 +386,15 @@ def _clear(world: World, net: Network, amount: np.ndarray, e: np.ndarray, ext_du
     ext_frac = np.divide(res.external_payments, ext_due, out=np.ones(n), where=ext_due > 0)
     defaulted = own_short > 0 if not c.channel_counterparty else res.defaulted
     return frac, ext_frac, res.defaulted, (defaulted if defaulted.any() else None), own_short
+
+
+def _close_repaid_loans(world: World) -> None:
+    """Repaid loans leave the book; the provisions held against them are released to capital."""
+    lenders, released = world.book.loans.close_repaid(world.clock.week)
+    if lenders.size:
+        world.ledger.post_pnl(lenders, released)
+        table = world.agents.lenders
+        table.book_provisions(table.indices_of(lenders), -released)
 
 
 def _amortise_prepayments(world: World) -> None:

@@ -13,6 +13,7 @@ book.
 from __future__ import annotations
 
 from bubblesim.accounts.instruments import Collateral, ContractKind
+from bubblesim.agents.lender import LenderKind
 from bubblesim.population.spec import (
     ContractSpec,
     EconomySpec,
@@ -26,6 +27,8 @@ from bubblesim.population.spec import (
 
 B = 1e9
 M = 1e6
+DSCR_COVENANT = 1.2
+"""The bank project loan's coverage covenant (the default of ``credit_project_dscr_covenant``)."""
 HOSTING, CLOUD = ContractKind.HOSTING, ContractKind.GPU_CLOUD
 
 #: Labs' GPU cloud capacity at week 0, MW-IT, by lab and provider. Total ≈ 6,600 MW: 0.8 of
@@ -136,17 +139,18 @@ def _miners() -> list[MinerSpec]:
 
 
 def _lenders() -> list[LenderSpec]:
-    # Capital held against the book (judgment): banks ~12%, private credit funds ~30%, bond and
-    # convertible funds half equity / half runnable flows, crypto lenders thin (2022: §5).
+    # Each lender opens at its kind's capital target (``LenderParams``: a bank at 12% under
+    # Basel III, a private-credit fund at BDC leverage ≈ 1x, levered bond and convertible
+    # pools, a thin crypto lender), with cash of 10% of its book.
     return [
-        LenderSpec("Bank syndicate", capital_ratio=0.12),
-        LenderSpec("Private credit", capital_ratio=0.30),
-        LenderSpec("High-yield bondholders", capital_ratio=0.50),
-        LenderSpec("Convertible holders", capital_ratio=0.50),
-        LenderSpec("Crypto lender", capital_ratio=0.20),
-        # Oracle's bonds are held by investment-grade funds (judgment: half equity, as the
-        # high-yield and convertible funds above).
-        LenderSpec("Investment-grade bondholders", capital_ratio=0.50),
+        LenderSpec("Bank syndicate", kind=LenderKind.BANK),
+        LenderSpec("Private credit", kind=LenderKind.PRIVATE_CREDIT),
+        LenderSpec("High-yield bondholders", kind=LenderKind.BOND_FUND),
+        LenderSpec("Convertible holders", kind=LenderKind.CONVERTIBLE_FUND),
+        LenderSpec("Crypto lender", kind=LenderKind.CRYPTO_LENDER),
+        # Oracle's bonds are held by investment-grade bond funds: a bond pool with its kind's
+        # capital target and funding (judgment: the same kind as the high-yield holders).
+        LenderSpec("Investment-grade bondholders", kind=LenderKind.BOND_FUND),
     ]
 
 
@@ -313,9 +317,20 @@ def _loans() -> list[LoanSpec]:
             None,
             sec,
         ),
-        # §2 Hut 8 River Bend: up to 85% loan-to-cost of 245 MW × $10M (JPMorgan, Goldman).
+        # §2 Hut 8 River Bend: up to 85% loan-to-cost of 245 MW × $10M (JPMorgan, Goldman),
+        # with a bank's DSCR covenant tested from the first quarter after the hall opens.
         LoanSpec(
-            "Bank syndicate", "Hut 8", 2.08 * B, 0.03, True, 400, Collateral.PROJECT, None, hy
+            "Bank syndicate",
+            "Hut 8",
+            2.08 * B,
+            0.03,
+            True,
+            400,
+            Collateral.PROJECT,
+            None,
+            hy,
+            covenant_dscr=DSCR_COVENANT,
+            covenant_from_week=70 + 13,
         ),
         # §2 IREN converts: $1B 0% 2031, $1B 0.25% 2032, $1B 1% 2033.
         LoanSpec("Convertible holders", "IREN", 1.0 * B, 0.0, False, 270, instrument=conv),

@@ -29,6 +29,7 @@ rates) are set by the ``2022-redux`` preset, not here.
 from __future__ import annotations
 
 from bubblesim.accounts.instruments import Collateral
+from bubblesim.agents.lender import LenderKind
 from bubblesim.population.spec import EconomySpec, LabSpec, LenderSpec, LoanSpec, MinerSpec
 
 M = 1e6
@@ -104,14 +105,15 @@ CONVERTS: tuple[tuple[str, float, float, int], ...] = (
     ("Marathon-like", 750, 0.01, 208),  # 1% notes due 2026
 )
 
-#: Lenders: (name, capital ratio, cash buffer share), judgment (thin crypto-lender capital).
-LENDERS: tuple[tuple[str, float, float], ...] = (
-    ("NYDIG-like", 0.15, 0.05),
-    ("Celsius-like", 0.08, 0.02),
-    ("BlockFi-like", 0.08, 0.02),
-    ("Galaxy-like", 0.25, 0.05),
-    ("Foundry-like", 0.20, 0.05),
-    ("Convertible holders", 0.50, 0.10),
+#: Lenders: (name, kind, capital ratio, cash buffer share), judgment (thin crypto-lender
+#: capital). The five rig lenders are crypto lenders: deposit-funded and runnable (calib. §5).
+LENDERS: tuple[tuple[str, LenderKind, float, float], ...] = (
+    ("NYDIG-like", LenderKind.CRYPTO_LENDER, 0.15, 0.05),
+    ("Celsius-like", LenderKind.CRYPTO_LENDER, 0.08, 0.02),
+    ("BlockFi-like", LenderKind.CRYPTO_LENDER, 0.08, 0.02),
+    ("Galaxy-like", LenderKind.CRYPTO_LENDER, 0.25, 0.05),
+    ("Foundry-like", LenderKind.CRYPTO_LENDER, 0.20, 0.05),
+    ("Convertible holders", LenderKind.CONVERTIBLE_FUND, 0.50, 0.10),
 )
 
 #: Non-mining crypto exposures (stand-ins): (name, lender, $M, week the bullet falls due).
@@ -124,7 +126,9 @@ OUTSIDE_EXPOSURES: tuple[tuple[str, str, float, int], ...] = (
 def miners_2022_economy() -> EconomySpec:
     """The 2022 rig-loan economy (25 miners, 6 lenders, 2 stand-in outside borrowers)."""
     miners = [MinerSpec(name, cash_usd=cash * M, power_mw=mw) for name, mw, cash in MINERS]
-    lenders = [LenderSpec(n, capital_ratio=k, cash_buffer_share=b) for n, k, b in LENDERS]
+    lenders = [
+        LenderSpec(n, capital_ratio=k, cash_buffer_share=b, kind=kind) for n, kind, k, b in LENDERS
+    ]
     loans = [
         LoanSpec(
             lender,

@@ -15,6 +15,7 @@ import numpy as np
 
 from bubblesim.accounts.instruments import Collateral, ContractKind, Status
 from bubblesim.agents import AgentType, Firm, Lab, Lender, Miner, Provider
+from bubblesim.agents.lender import LenderKind, kind_terms
 from bubblesim.agents.vendor import Vendor
 from bubblesim.units import WEEKS_PER_YEAR
 
@@ -55,11 +56,16 @@ class MinerSpec:
 
 @dataclass(frozen=True)
 class LenderSpec:
-    """A lender: capital ratio on its book and the share of its book funded by runnable funding."""
+    """A lender: its kind, its capital ratio on its book (None: its kind's target) and cash.
+
+    Its capital is ``capital_ratio`` × its loans; the rest of the book and a cash buffer of
+    ``cash_buffer_share`` × loans are funded by its kind of funding.
+    """
 
     name: str
-    capital_ratio: float
+    capital_ratio: float | None = None
     cash_buffer_share: float = 0.1
+    kind: LenderKind = LenderKind.BANK
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,8 @@ class LoanSpec:
     covenant_ltv: float | None = None
     instrument: str = "loan"
     leveraged: bool = True
+    covenant_dscr: float | None = None
+    covenant_from_week: int = 0
 
 
 @dataclass
@@ -122,8 +130,10 @@ class EconomySpec:
 def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
     """Create the agents and instruments of ``spec`` in ``world`` and open their books.
 
-    Lenders' cash is sized from their books: capital = ``capital_ratio`` × loans (scaled by the
-    population's lender-capital scale), funding = loans − capital + a cash buffer.
+    Lenders' cash is sized from their books: capital = ``capital_ratio`` (or their kind's
+    target) × loans, scaled by the population's lender-capital scale; funding = loans − capital
+    + a cash buffer. Day-one provisions for expected losses are booked against the loans, with
+    capital sized to cover them (so capital is ``capital_ratio`` × loans after provisions).
 
     Args:
         world: The world (its config, book and markets must exist).
@@ -197,16 +207,27 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
         book_usd[s.lender] += s.principal_usd * scale_of(firms[s.borrower])
     for s in spec.lenders:
         loans = book_usd[s.name]
-        capital = s.capital_ratio * loans * pop.population_lender_capital_scale
+        target, spread = kind_terms(cfg.lenders, s.kind)
+        ratio = target if s.capital_ratio is None else s.capital_ratio
+        capital = ratio * loans * pop.population_lender_capital_scale
         buffer = s.cash_buffer_share * loans
         funding = max(0.0, loans - capital) + buffer
+        gate = (
+            cfg.lenders.lender_redemption_gate_per_quarter
+            if s.kind is LenderKind.PRIVATE_CREDIT
+            else 1.0
+        )
         lender = add(
             roster.add(
                 Lender,
                 AgentType.LENDER,
                 s.name,
                 capital + funding,
-                capital_target_ratio=cfg.credit.credit_capital_ratio_target,
+                lender_kind=s.kind,
+                capital_target_ratio=target,
+                funding_spread_per_year=spread,
+                cash_buffer_share=s.cash_buffer_share,
+                gate_share=gate,
             )
         )
         table.change_funding(lender.row, funding)
@@ -233,6 +254,8 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
             convertible=s.instrument.startswith("convertible"),
             start_week=-1,
             amortisation_usd_per_week=principal / max(1, s.maturity_week) if hardware else 0.0,
+            covenant_dscr=s.covenant_dscr,
+            covenant_from_week=s.covenant_from_week,
         )
 
     miners = world.agents.miners
@@ -279,6 +302,8 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
         table.set_asics(row, max(0.0, gross * 1e6 / efficiency), efficiency)
     world.hardware.mark(np.arange(world.n_agents))
     _open_capex(world)
+    world.halls.observe()
+    _book_opening_provisions(world)
     _open_books(world)
     return firms
 
@@ -290,6 +315,15 @@ def _open_capex(world: World) -> None:
     gpu = float(table.gpu_mw.sum()) * world.hardware.list_price_usd_per_mw
     halls = float(table.halls_usd.sum() + table.construction_usd.sum())
     world.capex.open(gpu, float(providers.own_space_mw.sum()) * cost + halls)
+
+
+def _book_opening_provisions(world: World) -> None:
+    """Day-one provisions (expected losses) on every loan; lenders' capital covers them."""
+    loans = world.book.loans
+    rows, expected = world.desk.expected_losses_usd()
+    loans.set_allowances(rows, expected)
+    for lender, amount in zip(loans.lender[rows].tolist(), expected.tolist(), strict=True):
+        world.ledger.adjust_opening_cash(lender, amount)
 
 
 def _open_books(world: World) -> None:

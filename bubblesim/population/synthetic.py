@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from bubblesim.accounts.instruments import Collateral, ContractKind
+from bubblesim.agents.lender import LenderKind
 from bubblesim.config import ModelConfig
 from bubblesim.population.spec import (
     ContractSpec,
@@ -29,7 +30,14 @@ TYPE_SHARES = {"lab": 0.10, "big": 0.10, "neo": 0.12, "miner": 0.43, "lender": 0
 TOTAL_MINER_POWER_MW = 8_360.0  # the default economy's miners
 TOTAL_LAB_CASH_USD = 72e9
 MINER_DEBT_PER_MW_USD = 2.0e6  # default economy: ≈$17B of miner debt on ≈8.4 GW
-CAPITAL_RATIOS = (0.12, 0.30, 0.50, 0.50, 0.20)
+LENDER_KINDS = (
+    LenderKind.BANK,
+    LenderKind.PRIVATE_CREDIT,
+    LenderKind.BOND_FUND,
+    LenderKind.CONVERTIBLE_FUND,
+    LenderKind.CRYPTO_LENDER,
+)
+"""Synthetic lenders cycle through the kinds of the default economy, each at its target."""
 
 
 def _counts(n: int) -> dict[str, int]:
@@ -112,7 +120,7 @@ def synthetic_economy(config: ModelConfig, rng: np.random.Generator) -> EconomyS
         )
     lender_w = _sizes(rng, counts["lender"], alpha)
     for i in range(counts["lender"]):
-        spec.lenders.append(LenderSpec(f"Lender {i}", CAPITAL_RATIOS[i % len(CAPITAL_RATIOS)]))
+        spec.lenders.append(LenderSpec(f"Lender {i}", kind=LENDER_KINDS[i % len(LENDER_KINDS)]))
     gpu_price = config.markets.market_gpu_price_usd_per_mw
     for j, name in enumerate(names[n_big:], start=n_big):
         debt = 0.45 * sold[j] * 1.1 * gpu_price

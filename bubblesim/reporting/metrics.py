@@ -46,7 +46,10 @@ def lender_capital_usd(world: World) -> float:
 
 
 def lender_losses_usd(world: World) -> float:
-    """Cumulative write-offs of all lenders."""
+    """Cumulative credit-loss expense of all lenders.
+
+    Provisions charged (net of releases) and write-offs beyond their provisions.
+    """
     return seq_sum(world.agents.lenders.losses_usd)
 
 
@@ -56,16 +59,49 @@ def credit_outstanding_usd(world: World) -> float:
     return seq_sum(loans.principal_usd[loans.active()])
 
 
-def credit_supply_usd(world: World) -> float:
-    """Loans lenders are willing to hold: capital / target ratio × LTV scale, summed.
+def credit_capacity_usd(world: World) -> float:
+    """New lending lenders' policies allow this week, summed (what the desk matches against)."""
+    lenders = world.agents.lenders
+    return seq_sum(lenders.capacity_usd[world.agents.active_members(lenders)])
 
-    The capital-constrained credit supply (Adrian & Shin 2010): it grows with lender capital
-    and shrinks as losses and tightening cut it, whatever scheduled amortisation does.
-    """
+
+def credit_supply_usd(world: World) -> float:
+    """Credit outstanding plus the new lending lenders' policies allow (the desk's capacity)."""
+    return credit_outstanding_usd(world) + credit_capacity_usd(world)
+
+
+def _capital_weighted(world: World, values: np.ndarray) -> float:
     lenders = world.agents.lenders
     alive = world.agents.active_members(lenders)
-    capital = np.maximum(0.0, world.ledger.equity_usd[lenders.row[alive]])
-    return seq_sum(capital / lenders.capital_target_ratio[alive] * lenders.ltv_scale[alive])
+    weights = np.maximum(0.0, world.ledger.equity_usd[lenders.row[alive]])
+    total = seq_sum(weights)
+    return seq_sum(weights * values[alive]) / total if total > 0 else 0.0
+
+
+def credit_ltv_offered(world: World) -> float:
+    """Origination LTV lenders offer on hardware, weighted by their capital."""
+    ltv = world.config.credit.credit_gpu_ltv_max
+    return ltv * _capital_weighted(world, world.agents.lenders.ltv_scale)
+
+
+def credit_spread_add_offered_per_year(world: World) -> float:
+    """Spread lenders add to normal terms, weighted by their capital."""
+    return _capital_weighted(world, world.agents.lenders.spread_add_per_year)
+
+
+def lender_capital_ratio(world: World) -> float:
+    """Capital of lenders that have not defaulted over their loans (net of provisions)."""
+    lenders = world.agents.lenders
+    rows = lenders.row[world.agents.active_members(lenders)]
+    loans = seq_sum(world.book.receivable_by_agent(world.n_agents)[rows])
+    return seq_sum(world.ledger.equity_usd[rows]) / loans if loans > 0 else float("nan")
+
+
+def lender_provisions_usd(world: World) -> float:
+    """Provisions lenders hold against their loans."""
+    loans = world.book.loans
+    active = loans.active()
+    return seq_sum(loans.allowance_usd[active[~loans.outside_lender[active]]])
 
 
 def _cloud(world: World) -> np.ndarray:
@@ -203,6 +239,51 @@ def cash_total_usd(world: World) -> float:
     return seq_sum(world.ledger.cash_usd)
 
 
+def _lender_sum(column: str) -> Callable[[World], float]:
+    def reporter(world: World) -> float:
+        return seq_sum(getattr(world.agents.lenders, column))
+
+    reporter.__doc__ = f"Sum over lenders of ``{column}``."
+    return reporter
+
+
+def _lenders_alive(world: World) -> np.ndarray:
+    lenders = world.agents.lenders
+    return world.agents.active_members(lenders)
+
+
+#: The measured credit aggregate (:class:`bubblesim.markets.credit.CreditDesk`) and the
+#: lenders' funding side: what was asked, granted and refused, the crunch index, the terms
+#: offered, provisions, capital ratio, funding and its flows (cumulative where named so).
+_CREDIT_SERIES: dict[str, Callable[[World], float]] = {
+    "credit_requested_usd": lambda w: float(w.desk.requested_usd),
+    "credit_granted_usd": lambda w: float(w.desk.granted_usd),
+    "rollovers_requested_usd": lambda w: float(w.desk.rollover_requested_usd),
+    "rollovers_granted_usd": lambda w: float(w.desk.rollover_granted_usd),
+    "new_lending_miners_usd": lambda w: float(w.desk.miner_granted_usd),
+    "credit_requested_miners_usd": lambda w: float(w.desk.miner_requested_usd),
+    "rollovers_granted_miners_usd": lambda w: float(w.desk.miner_rolled_usd),
+    "credit_crunch_index": lambda w: float(w.desk.crunch_index),
+    "credit_capacity_usd": credit_capacity_usd,
+    "credit_ltv_offered": credit_ltv_offered,
+    "credit_spread_add_offered_per_year": credit_spread_add_offered_per_year,
+    "lender_capital_ratio": lender_capital_ratio,
+    "lender_provisions_usd": lender_provisions_usd,
+    "lender_charge_offs_usd": _lender_sum("charge_offs_usd"),
+    "lender_funding_usd": lambda w: seq_sum(
+        w.agents.table.funding_usd[w.agents.lenders.row[_lenders_alive(w)]]
+    ),
+    "lender_funding_cost_usd": _lender_sum("funding_cost_usd"),
+    "lender_reserve_income_usd": _lender_sum("reserve_income_usd"),
+    "lender_payouts_usd": _lender_sum("payouts_usd"),
+    "lender_redemptions_usd": _lender_sum("redemptions_usd"),
+    "lender_inflows_usd": _lender_sum("inflows_usd"),
+    "lenders_gated": lambda w: int(np.count_nonzero(w.agents.lenders.gated[_lenders_alive(w)])),
+    "lenders_running": lambda w: int(np.count_nonzero(w.agents.lenders.running[_lenders_alive(w)])),
+    "halls_vacant_mw": lambda w: seq_sum(w.halls.vacant_it_mw()),
+}
+
+
 REPORTERS: dict[str, Callable[[World], float]] = {
     "week": lambda w: w.clock.week,
     **{f"defaults_{kind}": _defaults(kind) for kind in AGENT_TYPES},
@@ -213,6 +294,7 @@ REPORTERS: dict[str, Callable[[World], float]] = {
     "credit_supply_usd": credit_supply_usd,
     "new_lending_usd": lambda w: float(w.desk.new_lending_usd),
     "credit_refusals": lambda w: w.desk.refusals,
+    **_CREDIT_SERIES,
     "spot_price_usd_per_cu_year": lambda w: float(w.spot.price_usd_per_cu_year),
     "gpu_rent_vintage0_usd_per_mw_year": lambda w: float(w.spot.rent_usd_per_mw_year(1.0)),
     "gpu_rent_frontier_usd_per_mw_year": lambda w: float(
@@ -270,8 +352,7 @@ def snapshot(world: World) -> dict[str, float]:
         world.ledger.cash_usd,
         world.ledger.equity_usd,
         lenders.row,
-        lenders.capital_target_ratio,
-        lenders.ltv_scale,
+        lenders.capacity_usd,
         lenders.losses_usd,
         miners.row,
         miners.power_mw,
@@ -336,6 +417,7 @@ def snapshot(world: World) -> dict[str, float]:
             "external_flows_usd": float(world.ledger.net_external_usd()),
         }
     )
+    out.update({name: f(world) for name, f in _CREDIT_SERIES.items()})
     return out
 
 
@@ -366,8 +448,7 @@ def _totals(
     cash,
     equity,
     lender_rows,
-    target,
-    ltv_scale,
+    capacity,
     losses,
     miner_rows,
     power,
@@ -396,7 +477,7 @@ def _totals(
         r = lender_rows[i]
         if not defaulted[r]:
             out[_CAPITAL] += equity[r]
-            out[_SUPPLY] += max(0.0, equity[r]) / target[i] * ltv_scale[i]
+            out[_SUPPLY] += capacity[i]
     for i in range(miner_rows.size):
         r = miner_rows[i]
         if defaulted[r] and initial_debt[r] > 0:
@@ -406,6 +487,7 @@ def _totals(
             out[_DEMAND] += desired[i]
     for i in range(loans.size):
         out[_OUTSTANDING] += principal[loans[i]]
+    out[_SUPPLY] += out[_OUTSTANDING]
     for i in range(cloud.size):
         k = cloud[i]
         out[_CONTRACTED] += mw[k]

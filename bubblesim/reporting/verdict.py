@@ -6,12 +6,21 @@ facts):
 * leveraged miners holding at least ``verdict_miner_capacity_share`` of the leveraged miners'
   power capacity default within one window of ``verdict_window_weeks``;
 * lenders lose at least ``verdict_lender_loss_share`` of their initial capital;
-* credit supply (what lenders' capital lets them hold,
-  :func:`bubblesim.reporting.metrics.credit_supply_usd`) falls at least
-  ``verdict_credit_contraction_share`` below its running peak.
+* a credit crunch: the measured credit crunch index (the share of the credit requested of
+  lenders, new loans and rollovers, that they refused over a trailing window,
+  :func:`bubblesim.markets.credit.credit_crunch_index`, series ``credit_crunch_index``) reaches
+  ``verdict_credit_contraction_share``.
 
 A threshold of zero drops that criterion. The magnitudes are reported whether or not the verdict
-is positive, with the peak-to-trough fall of the GPU resale price.
+is positive, with the peak-to-trough fall of the GPU resale price, each leg's path over time
+(:func:`leg_paths`), a graded severity score (each leg's magnitude over its threshold, capped
+at 1, averaged: 1 exactly when every leg is met) and, from the event log's trigger chains,
+which shocks and defaults drove each leg (:func:`attribution`).
+
+Every leg is reachable by construction of the model, not excluded by it: miners default when
+their cash runs out; lenders' losses are provisions and write-offs against capital that pays
+out above its target (so it does not compound without bound); and the crunch index rises when
+lenders below target roll over less, refuse new loans, or lose their funding (runs, gates).
 """
 
 from __future__ import annotations
@@ -22,8 +31,11 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from bubblesim.accounts.events import EventLog
+from bubblesim.accounts.events import EventKind, EventLog
 from bubblesim.economy_params import VerdictParams
+
+LEGS: tuple[str, ...] = ("miner_defaults", "lender_losses", "credit_contraction")
+"""The verdict's three legs, in the order of :attr:`CascadeVerdict.criteria`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +47,13 @@ class CascadeVerdict:
         miner_capacity_defaulted_share: Largest share of leveraged-miner MW defaulting within
             one window.
         lender_loss_to_capital: Cumulative lender write-offs over initial lender capital.
-        credit_contraction: Largest fall of credit supply below its running peak.
+        credit_contraction: Peak of the credit crunch index (share of requested credit refused
+            over the trailing window).
         gpu_price_peak_to_trough: Largest fall of the GPU resale price below its running peak.
         first_default_week: Week of the first default (NaN if none).
         n_defaults: Number of defaults.
+        severity_score: Mean over the active legs of magnitude / threshold, capped at 1.
+        legs_met: How many active legs held.
         criteria: Which criteria held.
     """
 
@@ -49,6 +64,8 @@ class CascadeVerdict:
     gpu_price_peak_to_trough: float
     first_default_week: float
     n_defaults: int
+    severity_score: float
+    legs_met: int
     criteria: dict[str, bool]
 
     def scalars(self) -> dict[str, float]:
@@ -97,29 +114,132 @@ def cascade_verdict(
     Returns:
         The verdict.
     """
-    miner = window_share(
-        series["leveraged_miner_mw_defaulted"],
-        leveraged_miner_mw,
-        params.verdict_window_weeks,
+    paths = leg_paths(
+        series,
+        params,
+        leveraged_miner_mw=leveraged_miner_mw,
+        initial_lender_capital_usd=initial_lender_capital_usd,
     )
-    losses_path = np.asarray(series["lender_losses_usd"], dtype=float)
-    losses = float(losses_path[-1]) if losses_path.size else 0.0
-    loss_share = losses / initial_lender_capital_usd if initial_lender_capital_usd > 0 else 0.0
-    contraction = max_drawdown(series["credit_supply_usd"])
+    magnitudes = {leg: float(path.max()) if path.size else 0.0 for leg, path in paths.items()}
+    thresholds = _thresholds(params)
+    criteria = {leg: magnitudes[leg] >= thresholds[leg] for leg in LEGS}
     gpu = max_drawdown(series["gpu_resale_usd_per_mw"])
-    criteria = {
-        "miner_defaults": miner >= params.verdict_miner_capacity_share,
-        "lender_losses": loss_share >= params.verdict_lender_loss_share,
-        "credit_contraction": contraction >= params.verdict_credit_contraction_share,
-    }
     defaults = events.defaults()
     return CascadeVerdict(
         cascade=all(criteria.values()),
-        miner_capacity_defaulted_share=miner,
-        lender_loss_to_capital=loss_share,
-        credit_contraction=contraction,
+        miner_capacity_defaulted_share=magnitudes["miner_defaults"],
+        lender_loss_to_capital=magnitudes["lender_losses"],
+        credit_contraction=magnitudes["credit_contraction"],
         gpu_price_peak_to_trough=gpu,
         first_default_week=float(defaults[0].week) if defaults else math.nan,
         n_defaults=len(defaults),
+        severity_score=severity_score(magnitudes, thresholds),
+        legs_met=int(sum(criteria[leg] for leg in LEGS if thresholds[leg] > 0)),
         criteria=criteria,
     )
+
+
+def _thresholds(params: VerdictParams) -> dict[str, float]:
+    return {
+        "miner_defaults": params.verdict_miner_capacity_share,
+        "lender_losses": params.verdict_lender_loss_share,
+        "credit_contraction": params.verdict_credit_contraction_share,
+    }
+
+
+def severity_score(magnitudes: Mapping[str, float], thresholds: Mapping[str, float]) -> float:
+    """Graded severity: the mean over active legs of ``min(1, magnitude / threshold)``.
+
+    0 when nothing happened, 1 exactly when every active leg is met; a leg with a zero
+    threshold is inactive. Judgment: equal weights (no leg of the 2022 cascade is privileged).
+    """
+    active = [leg for leg in LEGS if thresholds[leg] > 0]
+    if not active:
+        return 1.0
+    return float(np.mean([min(1.0, magnitudes[leg] / thresholds[leg]) for leg in active]))
+
+
+def leg_paths(
+    series: Mapping[str, Sequence[float]],
+    params: VerdictParams,
+    *,
+    leveraged_miner_mw: float,
+    initial_lender_capital_usd: float,
+) -> dict[str, np.ndarray]:
+    """Each leg's magnitude week by week.
+
+    * ``miner_defaults``: leveraged-miner MW defaulted over the trailing window, over the
+      leveraged MW at week 0;
+    * ``lender_losses``: cumulative credit-loss expense over initial lender capital;
+    * ``credit_contraction``: the credit crunch index (series ``credit_crunch_index``; runs
+      recorded before it existed fall back to the fall of ``credit_supply_usd`` below its
+      running peak).
+    """
+    mined = np.asarray(series["leveraged_miner_mw_defaulted"], dtype=float)
+    window = params.verdict_window_weeks
+    lagged = np.concatenate([np.zeros(window), mined])[: mined.size]
+    miner = (mined - lagged) / leveraged_miner_mw if leveraged_miner_mw > 0 else 0.0 * mined
+    losses = np.asarray(series["lender_losses_usd"], dtype=float)
+    loss = losses / initial_lender_capital_usd if initial_lender_capital_usd > 0 else 0.0 * losses
+    if "credit_crunch_index" in series:
+        credit = np.asarray(series["credit_crunch_index"], dtype=float)
+    else:
+        x = np.asarray(series["credit_supply_usd"], dtype=float)
+        peak = np.maximum.accumulate(x) if x.size else x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            credit = np.where(peak > 0, 1.0 - x / peak, 0.0)
+    return {
+        "miner_defaults": np.maximum(0.0, miner),
+        "lender_losses": np.maximum(0.0, loss),
+        "credit_contraction": np.clip(credit, 0.0, 1.0),
+    }
+
+
+def attribution(events: EventLog, top: int = 5) -> dict[str, list[tuple[str, float]]]:
+    """Which shocks and defaults drove each leg, from the event log's trigger chains.
+
+    Each leg's events are weighted by their amount and credited to their chain's origin (a
+    shock, or an event with no recorded cause) and to the defaults along the way:
+
+    * ``miner_defaults``: miners' default events, weighted by one each;
+    * ``lender_losses``: write-offs (``loan_defaulted``) at lenders, by amount, and lenders'
+      own defaults (by their amount; provisions carry no event of their own);
+    * ``credit_contraction``: refusals (``loan_refused``) and gates (``fund_gated``), by amount.
+
+    Returns:
+        Per leg, up to ``top`` ``(label, share of the leg's weight)`` pairs, largest first. A
+        label is ``"shock: <detail>"``, ``"default: <agent>"`` or ``"unattributed"``; a share
+        is the part of the leg's weight whose chain runs through it (an event can be credited
+        to its shock and to several defaults, so shares need not sum to 1).
+    """
+    weights: dict[str, dict[str, float]] = {leg: {} for leg in LEGS}
+    totals = dict.fromkeys(LEGS, 0.0)
+    for event in events.events:
+        if event.kind is EventKind.DEFAULT and event.detail.startswith("miner "):
+            leg, weight = "miner_defaults", 1.0
+        elif event.kind is EventKind.LOAN_DEFAULTED:
+            leg, weight = "lender_losses", event.amount_usd
+        elif event.kind is EventKind.DEFAULT and event.detail.startswith("lender "):
+            leg, weight = "lender_losses", max(event.amount_usd, 1.0)
+        elif event.kind in (EventKind.LOAN_REFUSED, EventKind.FUND_GATED):
+            leg, weight = "credit_contraction", event.amount_usd
+        else:
+            continue
+        if weight <= 0:
+            continue
+        chain = events.chain(event.trigger) if event.trigger >= 0 else []
+        labels = {f"default: {e.agent_name}" for e in chain if e.kind is EventKind.DEFAULT}
+        origin = chain[-1] if chain else None
+        if origin is not None and origin.kind is EventKind.SHOCK:
+            labels |= {f"shock: {origin.detail}"}
+        if not labels:
+            labels = {"unattributed"}
+        totals[leg] += weight
+        for label in labels:
+            weights[leg][label] = weights[leg].get(label, 0.0) + weight
+    out = {}
+    for leg, by_label in weights.items():
+        total = totals[leg] or 1.0
+        ranked = sorted(by_label.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        out[leg] = [(label, w / total) for label, w in ranked]
+    return out

@@ -5,7 +5,7 @@ the replications (explicit seeds), the number of steps and the outcomes to keep:
 
     name = "demand_vs_leverage"
     scenario = "demand-slowdown"
-    steps = 156
+    steps = 520
     seeds = { start = 0, count = 100 }
 
     [fixed]

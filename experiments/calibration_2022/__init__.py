@@ -13,6 +13,13 @@ measured against the stylised facts of 2022 (calibration facts §5, MODEL.md):
   lag is reported too, and so are miner defaults at or before the lender distress, where the
   causality runs from miners to lenders);
 * peak-to-trough falls of the ASIC (collateral) price, hashprice and bitcoin;
+* the credit crunch on miners: the share of the credit miners asked for in 2022 (weeks 1–52:
+  new loans, draws, refinancings and rollovers, through the credit desk's measured aggregate)
+  that lenders did not grant, i.e. the fall of lending to miners below what they asked for
+  (``miner_credit_refused_share``, reported: the 2022 miners' rig loans do not mature inside
+  the window and they draw no new lines, so it is mostly undefined), and the peak of the
+  verdict's credit crunch index (``credit_crunch_peak``, the targeted one: the share of
+  bankable credit requested of lenders that they refused, over the crunch window);
 * whether the model's own cascade verdict (:mod:`bubblesim.reporting.verdict`) fires.
 
 Targets and tolerances (justified in ``docs/calibration.md``) are :data:`TARGETS`; a metric
@@ -101,6 +108,17 @@ TARGETS: tuple[Target, ...] = (
         "peak-to-trough share",
         "calib. §5: hashprice $246.86 → $55.94 within 2022 (derived)",
     ),
+    Target(
+        "credit_crunch_peak",
+        0.60,
+        1.00,
+        0.10,
+        "peak share of requested credit refused (crunch index)",
+        "calib. §5b: miners' net debt financing +$348M (Q1 2022) → +$188M (Q2) → −$112.6M (Q3) "
+        "as crypto lenders failed or pulled back (BlocksBridge via cryptobudha.com); gross new "
+        "lending fell by (348 + 112.6) / (348 + R) ≥ 0.6 for repayments R ≤ $420M a quarter "
+        "(judgment: 'most of its volume')",
+    ),
 )
 METRICS = (
     "miner_default_share",
@@ -117,8 +135,22 @@ METRICS = (
     "asic_price_fall",
     "hashprice_fall",
     "btc_fall",
+    "miner_credit_refused_share",
+    "credit_crunch_peak",
     "cascade_verdict",
 )
+CRUNCH_WEEKS = 52
+"""The credit-crunch target is measured over 2022 (weeks 1–52)."""
+
+
+def _miner_credit_refused_share(series: pd.DataFrame) -> float:
+    """``1 − granted / requested`` of miners' credit over 2022 (NaN if nothing was asked)."""
+    year = series.iloc[1 : CRUNCH_WEEKS + 1]
+    requested = float(year["credit_requested_miners_usd"].sum())
+    granted = float(
+        year["new_lending_miners_usd"].sum() + year["rollovers_granted_miners_usd"].sum()
+    )
+    return 1.0 - granted / requested if requested > 0 else math.nan
 
 
 def _lender_distress_week(model) -> float:
@@ -203,6 +235,8 @@ def measure(model, seed, face, seen, ever_distressed) -> dict:
         "asic_price_fall": max_drawdown(series["asic_price_usd_per_th"].to_numpy()),
         "hashprice_fall": max_drawdown(series["hashprice_usd_per_ph_day"].to_numpy()),
         "btc_fall": max_drawdown(series["btc_price_usd"].to_numpy()),
+        "miner_credit_refused_share": _miner_credit_refused_share(series),
+        "credit_crunch_peak": float(model.verdict().credit_contraction),
         "cascade_verdict": float(model.verdict().cascade),
     }
 

@@ -36,8 +36,9 @@ CHANNELS: tuple[str, ...] = (
 )
 ALL_ON = "none"
 """The ``channel_off`` label of runs with every channel on."""
-STEPS_WEEKS = 260
-"""Five simulated years (2026–2030): the slowdown starts in week 52 and has four years to act."""
+STEPS_WEEKS = 520
+"""Ten simulated years (2026–2035, ODD §7): the slowdown starts in week 52 and has nine years
+to act, with the maturity ladder and the break calendar inside the run."""
 RUN_FIELDS = (
     "depth",
     "channel_off",

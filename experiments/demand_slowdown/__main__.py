@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=100, help="seeds per point (default 100)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--steps", type=int, default=STEPS_WEEKS, help="weeks per run (260)")
+    parser.add_argument("--steps", type=int, default=STEPS_WEEKS, help="weeks per run (520)")
     parser.add_argument("--depths", type=depths_arg, default=None, help="e.g. 0,0.5,1")
     parser.add_argument(
         "--channels",
