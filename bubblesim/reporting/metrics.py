@@ -90,11 +90,14 @@ def credit_spread_add_offered_per_year(world: World) -> float:
 
 
 def lender_capital_ratio(world: World) -> float:
-    """Capital of lenders that have not defaulted over their loans (net of provisions)."""
+    """Capital of lenders that have not defaulted over their loans (net of provisions).
+
+    Zero when they hold no loans (every series stays finite).
+    """
     lenders = world.agents.lenders
     rows = lenders.row[world.agents.active_members(lenders)]
     loans = seq_sum(world.book.receivable_by_agent(world.n_agents)[rows])
-    return seq_sum(world.ledger.equity_usd[rows]) / loans if loans > 0 else float("nan")
+    return seq_sum(world.ledger.equity_usd[rows]) / loans if loans > 0 else 0.0
 
 
 def lender_provisions_usd(world: World) -> float:
