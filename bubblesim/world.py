@@ -78,6 +78,7 @@ class World:
         self.equity = EquityMarket(self)
         self.hardware.vendor_sale = lambda usd: pay_vendor_margin(self, usd)
         self.resolution_queue: list[int] = []
+        self.scheduled_losses: dict[int, list[int]] = {}  # week -> rows losing outside assets
         self.settlement_network = None  # the payment network, kept while the book is unchanged
         self.margins_checked: tuple | None = None  # state of the last margin check without breach
 

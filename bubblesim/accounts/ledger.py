@@ -45,6 +45,7 @@ class Flow(StrEnum):
     PAYOUT = "payout"  # lenders' dividends and fund distributions
     REDEMPTION = "redemption"  # fund and pool investors redeem their units
     CAPITAL_RAISED = "capital_raised"  # new investors buy a fund's or pool's units
+    OUTSIDE_LOSS = "outside_loss"  # a stand-in borrower's outside assets are lost (a shock)
     # external: balance sheet
     EQUITY_RAISED = "equity_raised"
     HARDWARE_PURCHASE = "hardware_purchase"  # GPUs from vendors
@@ -87,6 +88,7 @@ INCOME_KINDS: frozenset[Flow] = frozenset(
         Flow.PAYOUT,
         Flow.REDEMPTION,
         Flow.CAPITAL_RAISED,
+        Flow.OUTSIDE_LOSS,
     }
 )
 """Kinds that change the payer's and payee's equity (equity raised and fund capital add to

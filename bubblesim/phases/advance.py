@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bubblesim.accounts.ledger import Flow
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ def run(world: World) -> None:
     world.spot.observe(state.frontier_efficiency, world.hardware.list_price_ratio)
     for driver, text in world.drivers.shock_onsets():
         world.events.record_shock(driver, text)
+    _outside_losses(world)
     _finish_halls(world)
     parties, forfeited = world.book.contracts.turn_of_week(week)
     if forfeited.size:
@@ -38,6 +40,23 @@ def run(world: World) -> None:
     dep = world.config.markets.market_gpu_depreciation_per_year / WEEKS_PER_YEAR
     world.agents.table.wear_gpus(active, dep, GPU_SCRAP_CONDITION)
     world.hardware.mark_all()
+
+
+def _outside_losses(world: World) -> None:
+    """Stand-in borrowers scheduled to lose their outside assets this week lose their cash.
+
+    The 2022 economy's non-mining crypto exposures (Terra/Three Arrows, FTX) hold their assets
+    as cash until their date, so they look sound to their lenders (no provision ahead of the
+    news); on the date the assets are gone (an exogenous shock, logged so that the defaults
+    that follow name it), and the bullet that falls due the same week is not paid.
+    """
+    rows = world.scheduled_losses.pop(world.clock.week, [])
+    for row in rows:
+        cash = float(world.ledger.cash_usd[row])
+        if cash > 0 and not world.agents.table.is_defaulted(row):
+            world.ledger.transfer(row, None, cash, Flow.OUTSIDE_LOSS)
+        name = world.agents.firms[row].name
+        world.events.record_shock("outside", f"{name} collapse: outside assets lost")
 
 
 def _finish_halls(world: World) -> None:

@@ -17,7 +17,10 @@ The economy (about 25 public bitcoin miners, all hashing; no labs, clouds or AI 
   after Terra and Three Arrows; FTX filed on Nov 11, week 45). The model has no generic
   borrower type, so each of those exposures is a *stand-in* borrower with no revenue (a
   :class:`~bubblesim.population.spec.LabSpec` with zero revenue share) owing a bullet loan due
-  on that week: its default is the exogenous lender loss that started 2022's credit squeeze.
+  on that week. It holds its outside assets as cash equal to the loan, so it looks sound (its
+  lenders provision for it as for any healthy borrower) until the date, when the assets are
+  lost (``outside_loss_week``, an exogenous shock) and the bullet is not paid: its default is
+  the exogenous lender loss that started 2022's credit squeeze.
 * Convertible holders (half equity, half flows) hold the miners' convertible notes.
 
 Power sizes (MW at the preset's 32 J/TH, so 1 MW ≈ 31 PH/s) and cash are *judgment*,
@@ -109,8 +112,8 @@ CONVERTS: tuple[tuple[str, float, float, int], ...] = (
 #: capital). The five rig lenders are crypto lenders: deposit-funded and runnable (calib. §5).
 LENDERS: tuple[tuple[str, LenderKind, float, float], ...] = (
     ("NYDIG-like", LenderKind.CRYPTO_LENDER, 0.15, 0.05),
-    ("Celsius-like", LenderKind.CRYPTO_LENDER, 0.08, 0.02),
-    ("BlockFi-like", LenderKind.CRYPTO_LENDER, 0.08, 0.02),
+    ("Celsius-like", LenderKind.CRYPTO_LENDER, 0.11, 0.02),
+    ("BlockFi-like", LenderKind.CRYPTO_LENDER, 0.11, 0.02),
     ("Galaxy-like", LenderKind.CRYPTO_LENDER, 0.25, 0.05),
     ("Foundry-like", LenderKind.CRYPTO_LENDER, 0.20, 0.05),
     ("Convertible holders", LenderKind.CONVERTIBLE_FUND, 0.50, 0.10),
@@ -147,7 +150,10 @@ def miners_2022_economy() -> EconomySpec:
         LoanSpec("Convertible holders", b, usd * M, c, False, w, instrument="convertible notes")
         for b, usd, c, w in CONVERTS
     ]
-    stand_ins = [LabSpec(name, cash_usd=0.0, revenue_share=0.0) for name, *_ in OUTSIDE_EXPOSURES]
+    stand_ins = [
+        LabSpec(name, cash_usd=usd * M, revenue_share=0.0, outside_loss_week=week)
+        for name, _, usd, week in OUTSIDE_EXPOSURES
+    ]
     loans += [
         LoanSpec(lender, name, usd * M, 0.0, False, week, instrument="crypto loan", leveraged=False)
         for name, lender, usd, week in OUTSIDE_EXPOSURES

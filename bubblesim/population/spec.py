@@ -25,11 +25,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LabSpec:
-    """An AI lab: name, opening cash, share of AI end revenue."""
+    """An AI lab: name, opening cash, share of AI end revenue.
+
+    ``outside_loss_week``: for a stand-in borrower, the week its outside assets (its cash)
+    are lost, an exogenous shock (None for a real lab).
+    """
 
     name: str
     cash_usd: float
     revenue_share: float
+    outside_loss_week: int | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,8 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
             s.revenue_share * state.ai_end_revenue_usd_per_year,
             state.ai_demand_growth_per_year,
         )
+        if s.outside_loss_week is not None:
+            world.scheduled_losses.setdefault(s.outside_loss_week, []).append(lab.row)
     for s in spec.providers:
         kind = AgentType.HYPERSCALER if s.big_tech else AgentType.NEOCLOUD
         p = add(
