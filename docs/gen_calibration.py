@@ -138,9 +138,12 @@ The 2022 economy (week 0 = 2022-01-03):
   (https://forkast.news/bitcoin-miner-greenidge-strikes-deal-with-nydig-to-restructure-debt/amp).
 * Convertible notes: Core Scientific-like ≈$0.5B at 10% and Marathon-like $0.75B at 1%
   (judgment).
-* Lenders hold 8–25% capital on their books (judgment: thin crypto-lender capital; the
-  Celsius-like and BlockFi-like lenders are thinnest) and fund the rest with runnable funding.
-  Their losses outside mining enter as two stand-in borrowers with no revenue whose bullet loans
+* Lenders hold 11–25% capital on their books (judgment: thin crypto-lender capital; the
+  Celsius-like and BlockFi-like lenders are thinnest, at 11%: at 8% the provisions they book as
+  rig marks fall ran them in week 3, months before 2022's first failure) and fund the rest with
+  runnable funding. Their losses outside mining enter as two stand-in borrowers with no
+  revenue, holding their outside assets as cash until their date (so they look sound), whose
+  bullet loans
   fall due on the §5 timeline dates: $0.6B to the Celsius-like lender on 2022-06-12 (week 23,
   Celsius freezes withdrawals after Terra and Three Arrows,
   https://www.livemint.com/market/cryptocurrency/crypto-crisis-a-timeline-of-key-events-11675563652079.html)

@@ -11,7 +11,7 @@ The economy (about 25 public bitcoin miners, all hashing; no labs, clouds or AI 
   (*judgment*: the loans were written against 2021 rig prices). Three borrowers carry the §5
   restructurings' own figures: Iris ($107.8M on 3.6 EH/s), Stronghold ($67.4M on 2.5 EH/s),
   Greenidge ($74.4M on 2.8 EH/s); Core Scientific's ≈10% convertible notes are *judgment*.
-* Crypto lenders with thin capital and runnable funding (*judgment*: 8–25% capital on the
+* Crypto lenders with thin capital and runnable funding (*judgment*: 11–25% capital on the
   book). Celsius-like and BlockFi-like lenders also hold loans to non-mining crypto borrowers
   that fail on the 2022 dates (§5 timeline: Celsius froze withdrawals on Jun 12, week 23,
   after Terra and Three Arrows; FTX filed on Nov 11, week 45). The model has no generic
