@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from numba import njit
 
+from bubblesim.agents.vendor import mark_stakes
+
 if TYPE_CHECKING:
     from bubblesim.world import World
 
@@ -19,7 +21,8 @@ DISTRESS_CASH_WEEKS = 4
 
 
 def run(world: World) -> None:
-    """Classify every agent that has not defaulted."""
+    """Mark the vendor's stakes in labs, then classify every agent that has not defaulted."""
+    mark_stakes(world)
     book, n = world.book, world.n_agents
     loans, lenders, table = book.loans, world.agents.lenders, world.agents.table
     codes = _health(
