@@ -455,6 +455,88 @@ def dilutive_raise(
     )
 
 
+# -- big tech's capex, its GPU vendor (issue 13, second pass) -------------------------------------
+#: Interest coverage (EBIT / interest) → credit spread over the base rate, large non-financial
+#: firms: points of Damodaran's synthetic-rating table (A. Damodaran, "Ratings, interest coverage
+#: ratios and default spread", pages.stern.nyu.edu/~adamodar, January 2025 update; values rounded,
+#: judgment on the rounding). Coverage 3.6 (Oracle: $20B of income on $5.6B of coupons) → A-,
+#: ≈1.2%, near Oracle's 128 bp CDS (calib. §2).
+COVERAGE_SPREAD_TABLE: tuple[tuple[float, ...], tuple[float, ...]] = (
+    (0.2, 0.65, 0.8, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0, 4.25, 5.5, 6.5, 8.5),
+    (0.17, 0.11, 0.09, 0.065, 0.044, 0.037, 0.030, 0.022, 0.018, 0.015, 0.012, 0.011, 0.009, 0.007),
+)
+
+
+def interest_coverage(operating_income_usd_per_year: float, interest_usd_per_year: float) -> float:
+    """``EBIT / interest``; infinite without interest, 0 at a loss."""
+    if interest_usd_per_year <= 0.0:
+        return math.inf
+    return max(0.0, operating_income_usd_per_year) / interest_usd_per_year
+
+
+def coverage_credit_spread(coverage: float) -> float:
+    """Credit spread a firm with this interest coverage pays (:data:`COVERAGE_SPREAD_TABLE`).
+
+    Linear between the table's points, flat beyond its ends: the spread widens as leverage
+    (interest per dollar of income) rises and cash flow falls. Example: coverage 3.0 → 1.5%,
+    4.25 → 1.2%, 3.625 → 1.35%, ∞ → 0.7%, 0 → 17%.
+    """
+    xs, ys = COVERAGE_SPREAD_TABLE
+    return float(np.interp(min(coverage, xs[-1]), xs, ys))
+
+
+def capacity_return_per_year(
+    rent_usd_per_mw_year: float,
+    gpu_usd_per_mw: float,
+    datacentre_usd_per_mw: float,
+    gpu_life_years: float,
+    datacentre_life_years: float,
+) -> float:
+    """Net return on a new MW of GPU cloud: ``ρ = (rent − K_gpu/L_gpu − K_dc/L_dc) / (K_gpu+K_dc)``.
+
+    Rent net of straight-line depreciation, per dollar of replacement cost (the marginal return
+    whose ratio to the cost of capital is Tobin's q in flow form, Hayashi 1982). Example: rent
+    $9.7M, GPUs $30M (5 y), hall $10M (20 y) → (9.7 − 6 − 0.5) / 40 = 8.0%.
+    """
+    cost = gpu_usd_per_mw + datacentre_usd_per_mw
+    if cost <= 0.0:
+        return 0.0
+    depreciation = gpu_usd_per_mw / gpu_life_years + datacentre_usd_per_mw / datacentre_life_years
+    return (rent_usd_per_mw_year - depreciation) / cost
+
+
+def big_tech_capex_share(
+    return_per_year: float,
+    cost_of_capital_per_year: float,
+    coverage: float,
+    q_sensitivity: float,
+    full_coverage: float,
+) -> float:
+    """Share of its demand-driven capex plan a hyperscaler carries out, in [0, 1].
+
+    ``s = clip(1 + β_q (q − 1), 0, 1) × clip((cov − 1) / (cov* − 1), 0, 1)`` with
+    ``q = ρ / (r + spread)`` (Tobin's q as marginal return over the cost of capital; Tobin 1969,
+    Hayashi 1982) and ``cov`` its interest coverage: cash flow after interest is
+    ``(cov − 1) × interest``, so the second factor is the cash-flow sensitivity of investment
+    of financially constrained firms (Fazzari, Hubbard & Petersen 1988), binding once coverage
+    falls below ``cov*`` and stopping capex when cash flow after interest reaches zero. The
+    rule only restrains: at ``q ≥ 1`` and ``cov ≥ cov*`` the plan follows demand as before.
+    ``β_q`` and ``cov*`` are judgment.
+
+    Example: ρ = 8%, r + spread = 10%, β_q = 1, cov = 2, cov* = 3 → (1 − 0.2) × 0.5 = 0.4.
+    """
+    if cost_of_capital_per_year <= 0.0:
+        q_term = 1.0
+    else:
+        q = return_per_year / cost_of_capital_per_year
+        q_term = min(1.0, max(0.0, 1.0 + q_sensitivity * (q - 1.0)))
+    if full_coverage <= 1.0 or math.isinf(coverage):
+        cf_term = 1.0 if coverage >= 1.0 else 0.0
+    else:
+        cf_term = min(1.0, max(0.0, (coverage - 1.0) / (full_coverage - 1.0)))
+    return q_term * cf_term
+
+
 def compute_anchor_usd_per_cu_year(
     initial_price_usd_per_cu_year: float, list_price_ratio: float, frontier_efficiency: float
 ) -> float:

@@ -168,7 +168,7 @@ class MinerFinanceParams(BaseModel):
 
 
 class GuarantorParams(BaseModel):
-    """Big tech as guarantors with balance sheets: a stress knob on their other businesses."""
+    """Big tech and the GPU vendor as guarantors with balance sheets (capex, stakes, prices)."""
 
     model_config = _FROZEN
 
@@ -180,5 +180,85 @@ class GuarantorParams(BaseModel):
         description="Scale of big tech's other-business income (guarantor stress)",
         ge=0.0,
         le=10.0,
+        judgment=True,
+    )
+    big_tech_capex_follows_finance: bool = param(
+        True,
+        unit="switch",
+        source="issue 13: big tech's capex follows its own cash flow and cost of capital "
+        "(economics.big_tech_capex_share); off = capex follows the demand forecast only",
+        description="Big tech scales its capex plan by q and its cash flow after interest",
+    )
+    big_tech_capex_q_sensitivity: float = param(
+        1.0,
+        unit="share of plan per unit of q below 1",
+        source="judgment: Tobin's q (Tobin 1969, Hayashi 1982) with unit slope below q = 1; "
+        "empirical q slopes are small (Fazzari, Hubbard & Petersen 1988), but they measure "
+        "average q of the whole firm, not the marginal q of one business line",
+        description="β_q: cut in the capex plan per unit of q = return / cost of capital below 1",
+        ge=0.0,
+        le=10.0,
+        judgment=True,
+    )
+    big_tech_capex_full_coverage: float = param(
+        3.0,
+        unit="interest coverage (income / interest)",
+        source="judgment: coverage 3 is the A-/BBB boundary of Damodaran's synthetic-rating "
+        "table; below it cash flow after interest constrains capex (Fazzari, Hubbard & Petersen "
+        "1988); at coverage 1 cash flow after interest is zero and capex stops",
+        description="cov*: interest coverage below which cash flow limits big tech's capex",
+        ge=1.0,
+        le=20.0,
+        judgment=True,
+    )
+    big_tech_stress_break_share: float = param(
+        0.5,
+        unit="capex share",
+        source="judgment: a hyperscaler that carries out less than half of its capex plan "
+        "sheds lease commitments at their break dates, used or not",
+        description="Capex share below which big tech exercises every lease break due",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    vendor_lab_round_share: float = param(
+        0.5,
+        unit="share of a lab's equity round",
+        source="judgment: Nvidia's letter of intent to put up to $100B into OpenAI as it "
+        "deploys Nvidia systems (calib. §2, circular financing) makes the vendor the lead of "
+        "the rounds that pay for its GPUs; half of each round until the commitment is spent",
+        description="Share of each lab round the GPU vendor takes (circular financing)",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    vendor_lab_commitment_usd: float = param(
+        30e9,
+        unit="USD",
+        source="calib. §2 circular financing: Nvidia up to $100B into OpenAI, ⚠ sources "
+        "disagree: one says the letter of intent was replaced by $30B of equity; the firm "
+        "figure, $30B, is used (judgment between the two)",
+        description="Most the GPU vendor puts into labs' equity rounds in total",
+        ge=0.0,
+        judgment=True,
+    )
+    vendor_price_cover_years: float = param(
+        1.0,
+        unit="years of fixed costs",
+        source="judgment: a vendor with a year of R&D and overhead in cash is unstressed",
+        description="L*: vendor cash, in years of fixed costs, below which it cuts GPU prices",
+        gt=0.0,
+        le=20.0,
+        judgment=True,
+    )
+    vendor_price_max_discount: float = param(
+        0.3,
+        unit="share of the list price",
+        source="judgment: below its 0.7 × 0.7 ≈ 49% gross profit on a system (calib. §2: "
+        "$35B of $50B per GW is Nvidia hardware; margin judgment), a cash-starved vendor can "
+        "cut prices by up to 30% and still earn a margin",
+        description="d: largest GPU price cut of a vendor with no cash left",
+        ge=0.0,
+        lt=1.0,
         judgment=True,
     )

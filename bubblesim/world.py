@@ -18,7 +18,7 @@ from bubblesim.accounts.capex import CapexRecord
 from bubblesim.accounts.events import Clock, EventLog
 from bubblesim.accounts.ledger import Ledger
 from bubblesim.agents.registry import Roster
-from bubblesim.agents.vendor import pay_vendor_margin
+from bubblesim.agents.vendor import pay_vendor_margin, vendor_price_factor
 from bubblesim.drivers.exogenous import ExogenousDrivers
 from bubblesim.markets import CreditDesk, HallMarket, HardwareMarket, SpotMarket
 from bubblesim.markets.equity import EquityMarket
@@ -77,6 +77,7 @@ class World:
         self.desk = CreditDesk(self)
         self.equity = EquityMarket(self)
         self.hardware.vendor_sale = lambda usd: pay_vendor_margin(self, usd)
+        self.hardware.vendor_price_factor = lambda: vendor_price_factor(self)
         self.resolution_queue: list[int] = []
         self.scheduled_losses: dict[int, list[int]] = {}  # week -> rows losing outside assets
         self.settlement_network = None  # the payment network, kept while the book is unchanged
@@ -114,6 +115,7 @@ class World:
             + table.construction_usd
             + prepaid
             + receivable
+            + table.stakes_usd
         )
         debt = book.debt_by_agent(n)
         deferred = book.deferred_revenue_by_agent(n)
@@ -125,6 +127,7 @@ class World:
             "halls_usd": table.halls_usd + table.construction_usd,
             "prepaid_usd": prepaid,
             "loans_receivable_usd": receivable,
+            "stakes_usd": table.stakes_usd.copy(),
             "assets_usd": assets,
             "debt_usd": debt,
             "deferred_revenue_usd": deferred,

@@ -94,6 +94,7 @@ class FirmTable(Table):
         "halls_usd": (np.float64, 0.0),
         "construction_usd": (np.float64, 0.0),
         "funding_usd": (np.float64, 0.0),
+        "stakes_usd": (np.float64, 0.0),
         "spot_sold_mw": (np.float64, 0.0),
         "initial_debt_usd": (np.float64, 0.0),
     }
@@ -260,6 +261,10 @@ class FirmTable(Table):
         halls = self._cols["halls_usd"]
         halls[row] = max(0.0, halls[row] - cost_usd)
 
+    def mark_stakes(self, row: int, value_usd: float) -> None:
+        """Equity stakes in other firms (a vendor's in labs), at their current mark."""
+        self._cols["stakes_usd"][row] = value_usd
+
     def clear_halls(self, row: int) -> float:
         """Halls and construction leave the books (sold); returns their book value."""
         book = float(self._cols["halls_usd"][row] + self._cols["construction_usd"][row])
@@ -357,6 +362,7 @@ class Firm(mesa.Agent):
     halls_usd = property(lambda self: self._firm("halls_usd"))
     construction_usd = property(lambda self: self._firm("construction_usd"))
     funding_usd = property(lambda self: self._firm("funding_usd"))
+    stakes_usd = property(lambda self: self._firm("stakes_usd"))
     initial_debt_usd = property(lambda self: self._firm("initial_debt_usd"))
 
     @property
@@ -407,6 +413,7 @@ class Firm(mesa.Agent):
             + self.construction_usd
             + self.prepaid_usd()
             + self.loans_receivable_usd()
+            + self.stakes_usd
         )
 
     def liabilities_usd(self) -> float:
@@ -422,6 +429,7 @@ class Firm(mesa.Agent):
             "halls_usd": self.halls_usd + self.construction_usd,
             "prepaid_usd": self.prepaid_usd(),
             "loans_receivable_usd": self.loans_receivable_usd(),
+            "stakes_usd": self.stakes_usd,
             "assets_usd": self.assets_usd(),
             "debt_usd": self.debt_usd(),
             "deferred_revenue_usd": self.deferred_revenue_usd(),

@@ -105,3 +105,47 @@ class Provider(Firm):
         lambda self: float(self._provider("other_income_usd_per_year"))
     )
     building = property(lambda self: list(self.world.agents.providers.building.get(self.index, [])))
+
+
+def capex_share(world, index: int) -> float:
+    """How much of its demand-driven capex plan a big-tech provider carries out (reads only).
+
+    :func:`bubblesim.economics.big_tech_capex_share` on its state: interest coverage = other
+    income over the coupons of its loans; cost of capital = base rate + the coverage spread
+    (:func:`bubblesim.economics.coverage_credit_spread`); return on a new MW = the frontier
+    rent net of depreciation per dollar of GPUs at list price and a hall at build cost. A
+    neocloud, or with ``big_tech_capex_follows_finance`` off, carries out its whole plan (1).
+    """
+    from bubblesim.economics import (
+        big_tech_capex_share,
+        capacity_return_per_year,
+        coverage_credit_spread,
+        interest_coverage,
+    )
+
+    providers = world.agents.providers
+    g, r = world.config.guarantors, world.config.revenue
+    if not providers.big_tech[index] or not g.big_tech_capex_follows_finance:
+        return 1.0
+    row = int(providers.row[index])
+    base = world.drivers.state.base_rate_per_year
+    loans = world.book.loans
+    active = loans.active()
+    mine = active[loans.borrower[active] == row]
+    interest = float(np.sum(loans.principal_usd[mine] * loans.coupon_per_year(base, mine)))
+    coverage = interest_coverage(float(providers.other_income_usd_per_year[index]), interest)
+    rent = float(world.spot.rent_usd_per_mw_year(world.hardware.state.frontier_efficiency))
+    ret = capacity_return_per_year(
+        rent,
+        world.hardware.list_price_usd_per_mw,
+        world.config.markets.market_colo_build_cost_usd_per_mw,
+        r.gap_gpu_life_years,
+        r.gap_datacentre_life_years,
+    )
+    return big_tech_capex_share(
+        ret,
+        base + coverage_credit_spread(coverage),
+        coverage,
+        g.big_tech_capex_q_sensitivity,
+        g.big_tech_capex_full_coverage,
+    )

@@ -6,8 +6,10 @@ to the outside world (the supply chain) and the vendor's share of it, times its 
 comes back to the vendor (``Flow.VENDOR_MARGIN``), so no money is created. It guarantees
 neocloud capacity (Nvidia's $6.3B CoreWeave backstop, calib. §2): as a guarantor it takes the
 buyer's side of a contract whose buyer defaults and pays the rent out of its own cash through
-the weekly clearing, so it can fail. Its equity stakes in labs and its vendor financing are not
-modelled yet (see the issue-13 note).
+the weekly clearing, so it can fail. It puts money into labs' equity rounds (circular
+financing: Nvidia's investment in OpenAI, calib. §2) and holds the stakes as an asset marked at
+the lab's valuation, lost when the lab defaults (:func:`invest_in_lab_round`,
+:func:`mark_stakes`). Its health sets the GPU list price (:func:`vendor_price_factor`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,21 @@ class VendorTable(Table):
             gross_margin=gross_margin,
             operating_cost_usd_per_year=operating_cost_usd_per_year,
         )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stakes: dict[int, dict[int, float]] = {}  # vendor → {lab row: share owned}
+        self.invested_usd: dict[int, float] = {}  # vendor → cash put into lab rounds
+
+    def buy_stake(self, index: int, lab_row: int, share: float, usd: float) -> None:
+        """A share of a lab bought in one of its rounds, for ``usd``."""
+        owned = self.stakes.setdefault(index, {})
+        owned[lab_row] = owned.get(lab_row, 0.0) + share
+        self.invested_usd[index] = self.invested_usd.get(index, 0.0) + usd
+
+    def drop_stakes(self, index: int) -> None:
+        """The vendor's stakes leave its books (it is liquidated)."""
+        self.stakes.pop(index, None)
 
     def sold(self, index: int, usd: float) -> None:
         """GPU systems sold at list price (its revenue base)."""
@@ -103,3 +120,107 @@ def pay_vendor_margin(world, list_price_usd: float) -> None:
     )
     world.ledger.transfer(None, int(vendors.row[v]), margin, Flow.VENDOR_MARGIN)
     vendors.sold(v, list_price_usd)
+
+
+# -- circular financing: stakes in labs (issue 13, second pass) -----------------------------------
+def invest_in_lab_round(world, lab_row: int, round_usd: float, post_money_usd: float) -> float:
+    """The first live vendor takes its share of a lab's round; returns what it paid.
+
+    It pays ``min(round share × round, commitment left, cash beyond a year of fixed costs)``
+    into the lab (``Flow.EQUITY_RAISED``, a lab's new shares) and books the stake at cost, so its
+    equity does not move; the share owned is ``paid / post-money valuation``. The rest of the
+    round comes from outside investors.
+    """
+    from bubblesim.accounts.ledger import Flow
+
+    vendors, g = world.agents.vendors, world.config.guarantors
+    if len(vendors) == 0 or round_usd <= 0 or post_money_usd <= 0:
+        return 0.0
+    alive = world.agents.active_members(vendors)
+    if alive.size == 0:
+        return 0.0
+    v = int(alive[0])
+    row = int(vendors.row[v])
+    free = float(world.ledger.cash_usd[row]) - float(vendors.operating_cost_usd_per_year[v])
+    left = g.vendor_lab_commitment_usd - vendors.invested_usd.get(v, 0.0)
+    paid = max(0.0, min(g.vendor_lab_round_share * round_usd, left, free))
+    if paid <= 0:
+        return 0.0
+    world.ledger.transfer(row, lab_row, paid, Flow.EQUITY_RAISED)
+    world.ledger.post_pnl(row, paid)  # the stake, at cost
+    world.agents.table.mark_stakes(row, float(world.agents.table.stakes_usd[row]) + paid)
+    vendors.buy_stake(v, lab_row, paid / post_money_usd, paid)
+    return paid
+
+
+def stake_value_usd(shares: dict[int, float], valuation_of) -> float:
+    """``Σ share_i × V_i``: stakes marked at the labs' valuations (a defaulted lab is worth 0)."""
+    return float(sum(share * valuation_of(lab) for lab, share in sorted(shares.items())))
+
+
+def mark_stakes(world) -> None:
+    """Weekly: every vendor's lab stakes marked to the labs' valuations; the change is P&L."""
+    vendors = world.agents.vendors
+    if len(vendors) == 0:
+        return
+    labs, table = world.agents.labs, world.agents.table
+    index_of = {int(r): i for i, r in enumerate(labs.row.tolist())}
+
+    def valuation(lab_row: int) -> float:
+        if table.is_defaulted(np.array([lab_row]))[0]:
+            return 0.0
+        return float(world.equity.lab_valuation_usd(np.array([index_of[lab_row]]))[0])
+
+    for v in range(len(vendors)):
+        row = int(vendors.row[v])
+        if table.is_defaulted(np.array([row]))[0]:
+            continue
+        value = stake_value_usd(vendors.stakes.get(v, {}), valuation)
+        world.ledger.post_pnl(row, value - float(table.stakes_usd[row]))
+        table.mark_stakes(row, value)
+
+
+def write_off_stakes(world, row: int) -> None:
+    """A liquidated firm's stakes in labs are written off (private shares: no buyer in a crisis)."""
+    table = world.agents.table
+    value = float(table.stakes_usd[row])
+    if value != 0.0:
+        world.ledger.post_pnl(row, -value)
+        table.mark_stakes(row, 0.0)
+    vendors = world.agents.vendors
+    for v in np.flatnonzero(vendors.row == row).tolist():
+        vendors.drop_stakes(int(v))
+
+
+# -- the vendor's health sets the GPU price (issue 13, second pass) ------------------------------
+def price_factor(
+    cash_usd: float, fixed_cost_usd_per_year: float, cover_years: float, max_discount: float
+) -> float:
+    """GPU list price multiple: ``f = 1 − d × clip(1 − cash / (L* × fixed costs), 0, 1)``.
+
+    A vendor with a year (``L*``) of fixed costs in cash prices at list; as its cash runs down it
+    cuts prices to sell (up to ``d`` off at no cash), the way a stressed supplier clears
+    inventory. Example: cash $5B, fixed costs $10B/yr, L* = 1, d = 0.3 → 1 − 0.3 × 0.5 = 0.85.
+    """
+    if fixed_cost_usd_per_year <= 0 or cover_years <= 0:
+        return 1.0
+    stress = min(1.0, max(0.0, 1.0 - cash_usd / (cover_years * fixed_cost_usd_per_year)))
+    return 1.0 - max_discount * stress
+
+
+def vendor_price_factor(world) -> float:
+    """:func:`price_factor` of the first live vendor (no vendor, or all failed: 1)."""
+    vendors = world.agents.vendors
+    if len(vendors) == 0:
+        return 1.0
+    alive = world.agents.active_members(vendors)
+    if alive.size == 0:
+        return 1.0
+    v = int(alive[0])
+    g = world.config.guarantors
+    return price_factor(
+        float(world.ledger.cash_usd[int(vendors.row[v])]),
+        float(vendors.operating_cost_usd_per_year[v]),
+        g.vendor_price_cover_years,
+        g.vendor_price_max_discount,
+    )

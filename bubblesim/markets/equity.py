@@ -15,6 +15,7 @@ import numpy as np
 
 from bubblesim.accounts.events import EventKind
 from bubblesim.accounts.ledger import Flow
+from bubblesim.agents.vendor import invest_in_lab_round
 from bubblesim.economics import (
     DilutiveRaise,
     dilutive_raise,
@@ -86,7 +87,9 @@ class EquityMarket:
             need_usd, value, w.config.revenue.valuation_max_dilution_per_round
         )
         if amount > 0:
-            w.ledger.transfer(None, int(w.agents.labs.row[index]), amount, Flow.EQUITY_RAISED)
+            row = int(w.agents.labs.row[index])
+            vendor = invest_in_lab_round(w, row, amount, value + amount)  # circular financing
+            w.ledger.transfer(None, row, amount - vendor, Flow.EQUITY_RAISED)
         return amount
 
     def successor_round_usd(self, index: int, need_usd: float) -> float:

@@ -95,6 +95,7 @@ class HardwareMarket:
         self.ledger = ledger
         self.capex = capex
         self.vendor_sale = None  # set by the world: pays the modelled vendor its margin
+        self.vendor_price_factor = None  # set by the world: the vendor's health sets the price
         self.version = 0  # changes with the drivers' state and the resale indices
         self._marked: tuple | None = None
 
@@ -122,8 +123,9 @@ class HardwareMarket:
 
     @property
     def list_price_usd_per_mw(self) -> float:
-        """Price of new frontier GPU systems per MW-IT."""
-        return self.cfg.market_gpu_price_usd_per_mw
+        """Price of new frontier GPU systems per MW-IT (× the modelled vendor's price factor)."""
+        factor = 1.0 if self.vendor_price_factor is None else self.vendor_price_factor()
+        return self.cfg.market_gpu_price_usd_per_mw * factor
 
     @property
     def list_price_ratio(self) -> float:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from bubblesim.agents.vendor import mark_stakes
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -26,7 +27,8 @@ DISTRESS_CASH_WEEKS = 4
 
 
 def run(world: World) -> None:
-    """Classify every agent that has not defaulted."""
+    """Mark the vendor's stakes in labs, then classify every agent that has not defaulted."""
+    mark_stakes(world)
     book, n = world.book, world.n_agents
     loans, lenders, table = book.loans, world.agents.lenders, world.agents.table
     providers = world.agents.providers

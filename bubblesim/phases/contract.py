@@ -29,6 +29,7 @@ from bubblesim.accounts.ledger import DUE_INDEX, Flow
 from bubblesim.agents.base import AgentType, HealthCode
 from bubblesim.agents.lab import Lab, equity_need_usd
 from bubblesim.agents.miner import mining_mw
+from bubblesim.agents.provider import capex_share
 from bubblesim.columns import seq_sum
 from bubblesim.economics import power_cost_usd_per_week
 from bubblesim.units import WEEKS_PER_YEAR
@@ -434,6 +435,8 @@ def plan_capex_and_leases(world: World) -> None:
             float(providers.own_space_mw[index]) + float(leased[row]) + providers.building_mw(index)
         )
         gap = max(0.0, forecast - planned)
+        if providers.big_tech[index]:
+            gap *= capex_share(world, index)  # its own cash flow and cost of capital (issue 13)
         if gap < MIN_DEAL_MW:
             continue
         gap -= relet_empty_halls(world, index, gap)

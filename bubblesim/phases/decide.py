@@ -14,7 +14,7 @@ import numpy as np
 
 from bubblesim.accounts.events import EventKind
 from bubblesim.accounts.instruments import ContractKind
-from bubblesim.agents.provider import utilisation
+from bubblesim.agents.provider import capex_share, utilisation
 from bubblesim.economics import funding_windows, revenue_per_compute_unit
 from bubblesim.units import WEEKS_PER_YEAR
 
@@ -100,6 +100,7 @@ def _walk_away_at_breaks(world: World) -> None:
         return
     providers, table = world.agents.providers, world.agents.table
     threshold = world.config.behaviour.provider_walkaway_utilisation
+    stress_share = world.config.guarantors.big_tech_stress_break_share
     used, bought = _provider_usage(world)
     for index in world.agents.active_members(providers).tolist():
         row = int(providers.row[index])
@@ -108,15 +109,17 @@ def _walk_away_at_breaks(world: World) -> None:
         mine = due[c.buyer[due] == row]
         if mine.size == 0:
             continue
-        if utilisation(used[row], table.gpu_mw[row], bought[row]) >= threshold:
+        stressed = capex_share(world, index) < stress_share  # its finances (issue 13)
+        if not stressed and utilisation(used[row], table.gpu_mw[row], bought[row]) >= threshold:
             continue
+        why = "financial stress" if stressed else "low utilisation"
         for lease in mine.tolist():
             world.events.record(
                 EventKind.CONTRACT_TERMINATED,
                 row,
                 counterparty=int(c.seller[lease]),
                 amount_usd=float(c.remaining_value_usd(lease, world.clock.week)),
-                detail="break clause exercised (low utilisation)",
+                detail=f"break clause exercised ({why})",
             )
             prepaid = c.terminate(lease)
             world.ledger.post_pnl(row, -prepaid)

@@ -31,6 +31,7 @@ from bubblesim.accounts.instruments import (
 )
 from bubblesim.accounts.ledger import Flow
 from bubblesim.agents.base import TYPE_CODE, AgentType
+from bubblesim.agents.vendor import write_off_stakes
 from bubblesim.columns import seq_sum
 from bubblesim.economics import cure_sale_usd, loan_to_value
 from bubblesim.insolvency import declare_default
@@ -69,6 +70,7 @@ def _fail_insolvent_lenders(world: World) -> None:
 def _liquidate(world: World, row: int) -> None:
     halls = world.halls.value_usd(row)  # valued with the leases the halls are sold with
     _unwind_contracts(world, row)
+    write_off_stakes(world, row)
     proceeds = _sell_assets(world, row, halls)
     if world.agents.table.kind[row] == _LENDER:
         _wind_down_lender(world, row)
