@@ -204,6 +204,9 @@ def _accelerate(world: World, borrower: int, mine, dscr: float, covenant: float,
     """The lenders call for a prepayment that restores coverage; without the cash, default."""
     loans, ledger = world.book.loans, world.ledger
     principal = seq_sum(loans.principal_usd[mine])
+    if principal <= 0:  # the loans are paid down: nothing left to accelerate
+        loans.record_dscr_test(mine, False)
+        return
     cure = dscr_cure_usd(principal, dscr, covenant)
     if float(ledger.cash_usd[borrower]) < cure:
         declare_default(world, borrower, Cause.COVENANT, event)
