@@ -140,8 +140,36 @@ def find_app() -> Path:
     return here
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` names this machine only (``localhost``, ``127.x.x.x``, ``::1``)."""
+    import ipaddress
+
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _ui(args: argparse.Namespace) -> int:
+    import os
+
     app = find_app()
+    if not is_loopback(args.host):
+        print(
+            f"bubblesim: warning: serving the explorer on {args.host}, not only on this machine: "
+            "anyone who can reach this address can run models on it (there is no login)",
+            file=sys.stderr,
+        )
+    env = dict(os.environ)
+    if args.scenario_dir:
+        env["BUBBLESIM_SCENARIO_DIR"] = str(Path(args.scenario_dir).expanduser().resolve())
+    if args.results_root:
+        env["BUBBLESIM_RESULTS_ROOT"] = str(Path(args.results_root).expanduser().resolve())
     cmd = [
         sys.executable,
         "-m",
@@ -153,11 +181,11 @@ def _ui(args: argparse.Namespace) -> int:
         "--port",
         str(args.port),
     ]
-    if args.production:
+    if not args.dev:  # solara's own default is development mode (hot reload, debug pages)
         cmd.append("--production")
     print(f"bubblesim explorer on http://{args.host}:{args.port}  (Ctrl-C to stop)")
     try:
-        return subprocess.call(cmd)
+        return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:
         return 0
 
@@ -194,9 +222,22 @@ def build_parser() -> argparse.ArgumentParser:
     sc.set_defaults(func=_scenarios)
 
     ui = sub.add_parser("ui", help="start the browser explorer")
-    ui.add_argument("--host", default="localhost")
+    ui.add_argument("--host", default="localhost", help="a non-loopback address prints a warning")
     ui.add_argument("--port", type=int, default=8765)
-    ui.add_argument("--production", action="store_true", help="no auto-reload")
+    ui.add_argument("--dev", action="store_true", help="development mode: reload on code changes")
+    ui.add_argument(
+        "--production", action="store_true", help="production mode (the default; kept for scripts)"
+    )
+    ui.add_argument(
+        "--scenario-dir",
+        default=None,
+        help="folder of your own scenario files offered by the explorer (default ./scenarios)",
+    )
+    ui.add_argument(
+        "--results-root",
+        default=None,
+        help="the sweep page reads result folders under this folder only (default .)",
+    )
     ui.set_defaults(func=_ui)
 
     from bubblesim.sweep.cli import register
