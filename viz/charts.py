@@ -1,12 +1,15 @@
-"""Time-series charts of the model-level series (``bubblesim.metrics`` reporters), as SVG."""
+"""Time-series charts of the model-level series (``bubblesim.metrics`` reporters), as SVG.
+
+Nine panels, one unit each, against the week; the x axis runs to the horizon so the charts do
+not rescale while playing. A pinned run is overlaid in dashed lines of the same colours.
+"""
 
 from __future__ import annotations
 
-import pandas as pd
+import numpy as np
 import solara
 
-from viz.state import Explorer
-from viz.svg import grid_origin, line_panel, panels_svg
+from viz.svg import Line, grid_origin, line_panel, panels_svg
 
 DEFAULT_COLUMNS = (
     "defaults_lab",
@@ -25,72 +28,73 @@ PANELS: tuple[tuple[str, tuple[tuple[str, str, float], ...]], ...] = (
             ("delivered_mw", "delivered", 1.0),
         ),
     ),
+    ("spot compute price, $M per MW-IT-year", (("spot_price_usd_per_mw_year", "spot", 1e-6),)),
+    ("GPU resale price, $M per MW-IT", (("gpu_resale_usd_per_mw", "GPU resale", 1e-6),)),
+    ("BTC price, $k", (("btc_price_usd", "BTC", 1e-3),)),
+    ("hashprice, $ per PH/s-day", (("hashprice_usd_per_ph_day", "hashprice", 1.0),)),
     (
-        "compute prices, $M",
-        (
-            ("spot_price_usd_per_mw_year", "spot, per MW-year", 1e-6),
-            ("gpu_resale_usd_per_mw", "GPU resale, per MW", 1e-6),
-        ),
-    ),
-    (
-        "bitcoin",
-        (
-            ("btc_price_usd", "BTC price, $k", 1e-3),
-            ("hashprice_usd_per_ph_day", "hashprice, $ per PH/s-day", 1.0),
-        ),
-    ),
-    (
-        "defaults by type (cumulative)",
+        "defaults by type, cumulative count",
         tuple((c, c.removeprefix("defaults_"), 1.0) for c in DEFAULT_COLUMNS),
     ),
     (
         "lenders, $B",
         (
-            ("lender_capital_usd", "lender capital", 1e-9),
+            ("lender_capital_usd", "capital", 1e-9),
             ("credit_outstanding_usd", "credit outstanding", 1e-9),
-            ("lender_losses_usd", "lender losses", 1e-9),
+            ("lender_losses_usd", "losses", 1e-9),
         ),
     ),
-    (
-        "utilisation and base rate",
-        (
-            ("utilisation", "GPU utilisation, share", 1.0),
-            ("base_rate_per_year", "base rate, per year", 1.0),
-        ),
-    ),
+    ("GPU utilisation, %", (("utilisation", "utilisation", 100.0),)),
+    ("base rate, % per year", (("base_rate_per_year", "base rate", 100.0),)),
 )
-"""Panel title → (column, legend label, scale) lines."""
+"""Panel title (with its one unit) → (column, legend label, scale) lines."""
 
 
-def charts_svg(series: pd.DataFrame) -> str:
-    """The six panels of time series against the week, as one SVG document.
+def charts_svg(
+    series: dict[str, np.ndarray],
+    pinned: dict[str, np.ndarray] | None = None,
+    x_max: float | None = None,
+    pinned_label: str = "pinned",
+) -> str:
+    """The panels of time series against the week, as one SVG document.
 
     Args:
-        series: ``BubbleModel.series()`` (index week).
+        series: Columns by name, one value per week from week 0 (``Timeline.series_upto``).
+        pinned: The pinned run's columns, drawn dashed, or None.
+        x_max: Right end of every x axis, weeks (default: the longest series).
+        pinned_label: Legend suffix of the pinned run's lines.
 
     Returns:
         The SVG markup.
     """
-    weeks = series.index.to_numpy(dtype=float)
     panels = []
     for i, (title, lines) in enumerate(PANELS):
-        data = [
-            (label, series[column].to_numpy(dtype=float) * scale)
-            for column, label, scale in lines
-            if column in series
-        ]
-        panels.append(
-            line_panel(weeks, data, f"{title} (x: week)" if i == 3 else title, grid_origin(i))
-        )
+        xs, drawn = [], []
+        for colour, (column, label, scale) in enumerate(lines):
+            for data, dashed in ((series, False), (pinned, True)):
+                if data is None or column not in data:
+                    continue
+                y = np.asarray(data[column], dtype=float) * scale
+                text = label if not dashed else f"{label}, {pinned_label}"
+                show = len(lines) > 1 or pinned is not None
+                drawn.append(Line(text if show else "", y, colour, dashed))
+                xs.append(np.arange(y.size, dtype=float))
+        panels.append(line_panel(xs, drawn, title, grid_origin(i), x_max=x_max))
     return panels_svg(panels)
 
 
 @solara.component
-def Charts(explorer: Explorer, version: int = 0):  # noqa: N802
-    """The time-series charts of the session's model."""
-    del version  # a new value re-renders this view (passed by ExplorerViews)
-    with explorer.reading():  # not while the play thread is inside a step
-        if explorer.model is None:
-            return
-        svg = solara.use_memo(lambda: charts_svg(explorer.series()), [explorer.refresh_key()])
-        solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["charts"])
+def Charts(explorer, week: int, pinned_week: int | None = None):  # noqa: N802
+    """The time-series charts of the live run at a week, with the pinned run overlaid."""
+    run, pinned = explorer.run, explorer.pinned
+    horizon = explorer.horizon.value
+    key = [id(run), week, id(pinned), pinned_week, horizon]
+
+    def draw() -> str:
+        other = None
+        if pinned is not None and pinned is not run and pinned_week is not None:
+            other = pinned.timeline.series_upto(pinned_week)
+        return charts_svg(run.timeline.series_upto(week), other, x_max=float(horizon))
+
+    svg = solara.use_memo(draw, key)
+    solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["charts"])
