@@ -4,7 +4,8 @@ Used by ``benchmarks/bench_browser.py`` (frame times from click or tick to paint
 ``benchmarks/play_drill.py`` (long plays of every preset) and the browser tests.
 
 - :func:`serve` starts ``solara run viz/app.py --production`` as its own process (as
-  ``bubblesim ui`` does), so the numbers include nothing of the measuring process.
+  ``bubblesim ui`` does, without telemetry or a version check), so the numbers include nothing
+  of the measuring process.
 - :data:`PAINT_PROBE` records, in the page, the time of every paint that shows a new week
   (a ``MutationObserver`` on the week counter, stamped in the next animation frame, which
   runs just before the paint) and the time of every click on a button.
@@ -74,12 +75,12 @@ def free_port() -> int:
 def serve(port: int | None = None, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
     """Run the explorer in production mode in its own process; yield (base URL, pid)."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "solara", "run", str(APP), "--production"]
+    cmd = [sys.executable, "-m", "solara", "run", str(APP), "--production", "--no-check-version"]
     cmd += ["--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(
         cmd,
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -165,7 +165,8 @@ def _ui(args: argparse.Namespace) -> int:
             "anyone who can reach this address can run models on it (there is no login)",
             file=sys.stderr,
         )
-    env = dict(os.environ)
+    # nothing leaves the machine: no usage telemetry, no version check against PyPI
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
     if args.scenario_dir:
         env["BUBBLESIM_SCENARIO_DIR"] = str(Path(args.scenario_dir).expanduser().resolve())
     if args.results_root:
@@ -180,6 +181,7 @@ def _ui(args: argparse.Namespace) -> int:
         args.host,
         "--port",
         str(args.port),
+        "--no-check-version",
     ]
     if not args.dev:  # solara's own default is development mode (hot reload, debug pages)
         cmd.append("--production")

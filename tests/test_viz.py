@@ -192,6 +192,10 @@ def test_every_parameter_renders_its_widget(name):
     assert f"{name} [{info.unit}]" in all_text(rc)
 
 
+def group_buttons(rc) -> list:
+    return [b for b in rc.find(v.Btn).widgets if str(b.children[0])[:1] in "▸▾"]
+
+
 def test_parameters_are_grouped_and_searchable():
     grouped = groups()
     assert sum(len(names) for names in grouped.values()) == len(parameters())
@@ -203,12 +207,16 @@ def test_parameters_are_grouped_and_searchable():
     assert search("") == []
     explorer = Explorer()
     rc = render(ParameterGroups(explorer=explorer))
-    assert len(rc.find(v.ExpansionPanel).widgets) == len(grouped)
+    assert len(group_buttons(rc)) == len(grouped)
+    rc.find(
+        v.Btn, children=[f"▸ drivers / demand ({len(grouped['drivers / demand'])})"]
+    ).widget.click()
+    assert "demand_slowdown_speed_weeks" in all_text(rc)
     rc.find(
         v.TextField, label="search parameters (name, unit, description)"
     ).widget.v_model = "lender capital"
     assert "population_lender_capital_scale" in all_text(rc)
-    assert not rc.find(v.ExpansionPanel).widgets  # the search shows a flat list
+    assert not group_buttons(rc)  # the search shows a flat list
 
 
 def test_a_slider_at_week_0_changes_the_parameter_and_rebuilds():
@@ -848,6 +856,8 @@ def test_ui_runs_in_production_mode_and_warns_for_a_non_loopback_host(monkeypatc
     monkeypatch.setattr("subprocess.call", lambda cmd, env=None: calls.append((cmd, env)) or 0)
     assert cli.main(["ui"]) == 0
     assert "--production" in calls[-1][0]
+    assert "--no-check-version" in calls[-1][0]
+    assert calls[-1][1]["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
     assert "warning" not in capsys.readouterr().err
     assert cli.main(["ui", "--host", "0.0.0.0", "--dev", "--results-root", "/tmp"]) == 0
     assert "--production" not in calls[-1][0]

@@ -55,6 +55,7 @@ def charts_svg(
     pinned: dict[str, np.ndarray] | None = None,
     x_max: float | None = None,
     pinned_label: str = "pinned",
+    cache: dict | None = None,
 ) -> str:
     """The panels of time series against the week, as one SVG document.
 
@@ -63,6 +64,8 @@ def charts_svg(
         pinned: The pinned run's columns, drawn dashed, or None.
         x_max: Right end of every x axis, weeks (default: the longest series).
         pinned_label: Legend suffix of the pinned run's lines.
+        cache: Formatted points, reused between frames of the same runs (a fresh dict per
+            pair of runs).
 
     Returns:
         The SVG markup.
@@ -77,9 +80,10 @@ def charts_svg(
                 y = np.asarray(data[column], dtype=float) * scale
                 text = label if not dashed else f"{label}, {pinned_label}"
                 show = len(lines) > 1 or pinned is not None
-                drawn.append(Line(text if show else "", y, colour, dashed))
+                key = (column, dashed) if cache is not None else None
+                drawn.append(Line(text if show else "", y, colour, dashed, key))
                 xs.append(np.arange(y.size, dtype=float))
-        panels.append(line_panel(xs, drawn, title, grid_origin(i), x_max=x_max))
+        panels.append(line_panel(xs, drawn, title, grid_origin(i), x_max=x_max, cache=cache))
     return panels_svg(panels)
 
 
@@ -89,12 +93,15 @@ def Charts(explorer, week: int, pinned_week: int | None = None):  # noqa: N802
     run, pinned = explorer.run, explorer.pinned
     horizon = explorer.horizon.value
     key = [id(run), week, id(pinned), pinned_week, horizon]
+    # formatted points of these two runs, kept between frames (the series only grow)
+    cache = solara.use_memo(dict, [id(run), id(pinned)])
 
     def draw() -> str:
         other = None
         if pinned is not None and pinned is not run and pinned_week is not None:
             other = pinned.timeline.series_upto(pinned_week)
-        return charts_svg(run.timeline.series_upto(week), other, x_max=float(horizon))
+        series = run.timeline.series_upto(week)
+        return charts_svg(series, other, x_max=float(horizon), cache=cache)
 
     svg = solara.use_memo(draw, key)
     solara.HTML(tag="div", unsafe_innerHTML=svg, classes=["charts"])

@@ -222,8 +222,9 @@ def PinControl(explorer: Explorer, pinned_version: int = 0):  # noqa: N802
 
 @solara.component
 def ParameterGroups(explorer: Explorer):  # noqa: N802
-    """Every parameter, grouped by section, with a search field."""
+    """Every parameter, grouped by section (open a group to see it), with a search field."""
     query = solara.use_reactive("")
+    opened = solara.use_reactive(frozenset())
     solara.InputText(
         label="search parameters (name, unit, description)",
         value=query,
@@ -241,7 +242,19 @@ def ParameterGroups(explorer: Explorer):  # noqa: N802
             ParameterControl(explorer=explorer, name=name)
         return
     for group, names in groups().items():
-        with solara.Details(summary=f"{group} ({len(names)})"):
+        is_open = group in opened.value
+
+        def toggle(group=group, is_open=is_open) -> None:
+            opened.set(opened.value - {group} if is_open else opened.value | {group})
+
+        solara.Button(
+            label=f"{'▾' if is_open else '▸'} {group} ({len(names)})",
+            text=True,
+            on_click=toggle,
+            classes=["param-group"],
+            style={"justify-content": "flex-start", "text-transform": "none"},
+        )
+        if is_open:  # a closed group creates no widgets (a faster page load)
             for name in names:
                 ParameterControl(explorer=explorer, name=name)
 

@@ -13,6 +13,7 @@ at a new default when asked to, on an exception (kept as the run's error), and o
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +26,13 @@ from viz.timeline import Timeline
 
 DISCONNECT_GRACE_S = 3.0
 JOIN_TIMEOUT_S = 5.0
+SWITCH_INTERVAL_S = 0.001
+"""How long a thread may hold the GIL while another waits for it (Python's default: 5 ms).
+
+While the worker steps a large economy, the page's render and the server's event loop hand the
+GIL back and forth with it a few dozen times a frame; at 5 ms a handoff that alone costs
+about 100 ms a frame. The play loop lowers it for the server process when it starts.
+"""
 
 
 @dataclass
@@ -143,6 +151,8 @@ class PlayLoop:
             pinned: A run kept at the same week as ``run`` (its own errors stop only it).
         """
         self.stop()
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
         self._stop.clear()
         self._shown = int(shown_week)
         self.outcome = None

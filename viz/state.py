@@ -34,6 +34,7 @@ from viz.engine import Outcome, PlayLoop, Run
 from viz.seeds import SeedsJob
 
 MAX_WEEKS_PER_FRAME = 52
+PARTIAL_FRAME_AFTER_S = 0.3  # a frame still short of its weeks after this shows what there is
 MIN_LOOKAHEAD_WEEKS = 4
 SEEDS_FRAME_S = 0.25  # the many-seeds panel redraws at most this often
 MAX_SEEDS = 1000
@@ -158,6 +159,7 @@ class Explorer:
         self._render_context = None
         self._close_hooked = False
         self.tick_started = 0.0
+        self._frame_at = 0.0
         self.frame_ms: collections.deque[float] = collections.deque(maxlen=FRAME_STATS)
         self._seeds_drawn: tuple = ()
         self._seeds_drawn_at = 0.0
@@ -367,6 +369,7 @@ class Explorer:
             pause_on_default=bool(self.pause_on_default.value),
             pinned=self.pinned,
         )
+        self._frame_at = time.monotonic()
         with self.batch():
             self.error.value = None
             self.notice.value = None
@@ -473,12 +476,17 @@ class Explorer:
         if view.mode != "idle" and run is not None:
             latest = run.week
             nxt = latest  # +52 weeks: every frame shows the latest week
-            if view.mode == "play":  # a whole frame of weeks, or what is left at a stop
+            if view.mode == "play":  # a whole frame of weeks; what there is if it takes long
                 target = view.week + max(1, int(self.weeks_per_frame.value))
-                nxt = target if latest >= target else (view.week if self.loop.running else latest)
+                overdue = time.monotonic() - self._frame_at > PARTIAL_FRAME_AFTER_S
+                if latest >= target:
+                    nxt = target
+                elif self.loop.running and not overdue:
+                    nxt = view.week
             if nxt > view.week:
                 changes["week"] = nxt
                 self.loop.shown(nxt)
+                self._frame_at = time.monotonic()
             elif not self.loop.running:
                 changes["mode"] = "idle"
                 outcome = self.loop.outcome
@@ -493,6 +501,8 @@ class Explorer:
             if self._ticker is not None:
                 self._ticker.nudge += 1
             return
+        if self._ticker is not None:  # the frame's first update: the page may ask for the next
+            self._ticker.started = view.frame + 1
         with self.batch():
             if outcome is not None:
                 self._finish(outcome)

@@ -23,12 +23,34 @@ MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 50, 8, 20, 22
 
 @dataclass(frozen=True)
 class Line:
-    """One polyline: legend label, y values, colour index and whether it is dashed."""
+    """One polyline: legend label, y values, colour index, dashed or not, and a cache key.
+
+    Lines with a ``key`` keep their formatted points in the ``cache`` given to
+    :func:`line_panel`; a key must name values that only ever grow at the end (a run's series).
+    """
 
     label: str
     y: np.ndarray
     colour: int = 0
     dashed: bool = False
+    key: object = None
+
+
+def data_points(x: np.ndarray, y: np.ndarray, cache: dict | None = None, key: object = None) -> str:
+    """The ``points`` of a polyline in data coordinates (``x,y`` pairs; NaNs left out).
+
+    With a cache and a key, the text of points already formatted is reused, so a series that
+    grows by one value per frame costs one new pair per frame.
+    """
+    n = min(x.size, y.size)
+    if cache is None or key is None:
+        ok = np.isfinite(y[:n])
+        return " ".join(f"{a:g},{b:.6g}" for a, b in zip(x[:n][ok], y[:n][ok], strict=True))
+    done: list[str] = cache.setdefault(key, [])
+    for i in range(len(done), n):
+        b = y[i]
+        done.append(f"{x[i]:g},{b:.6g}" if np.isfinite(b) else "")
+    return " ".join(p for p in done[:n] if p)
 
 
 def nice_ticks(lo: float, hi: float, n: int = 4) -> list[float]:
@@ -54,11 +76,19 @@ def short_number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def tick_label(value: float) -> str:
-    """A tick value with separators; ``1.2M`` style above a million."""
+def tick_label(value: float, step: float | None = None) -> str:
+    """A tick value with separators and as many decimals as the tick step needs.
+
+    ``1.2M`` style above a million; ``20,000``, ``0.5``, ``2`` otherwise.
+    """
     if abs(value) >= 1e6:
         return short_number(value)
-    return number(value, 3)
+    if step is None or step <= 0:
+        return number(value, 3)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    if step * 10**decimals % 1 > 1e-6:  # a step of 2.5 needs one more
+        decimals += 1
+    return f"{value:,.{decimals}f}"
 
 
 def line_panel(
@@ -68,8 +98,12 @@ def line_panel(
     origin: tuple[float, float] = (0.0, 0.0),
     x_max: float | None = None,
     size: tuple[int, int] = (PANEL_W, PANEL_H),
+    cache: dict | None = None,
 ) -> str:
     """One panel (an SVG ``<g>``): axes, ticks, a legend and a polyline per line.
+
+    The polylines are written in data coordinates and placed by a transform, so their points do
+    not change when the axis rescales (see :func:`data_points` for ``cache``).
 
     Args:
         x: The x values (weeks), shared by every line, or one array per line.
@@ -78,6 +112,7 @@ def line_panel(
         origin: Top-left corner of the panel in the enclosing SVG.
         x_max: Right end of the x axis (default: the largest x).
         size: Width and height of the panel, px.
+        cache: Formatted points by line key, reused between frames.
 
     Returns:
         The SVG fragment.
@@ -108,24 +143,27 @@ def line_panel(
         f'<rect x="{sx(xlo):.1f}" y="{sy(yhi):.1f}" width="{w}" height="{h}" '
         'fill="none" stroke="#bbb"/>',
     ]
+    ystep = yticks[1] - yticks[0] if len(yticks) > 1 else None
     for t in yticks:
         parts.append(
             f'<text x="{sx(xlo) - 3:.1f}" y="{sy(t) + 3:.1f}" text-anchor="end">'
-            f"{tick_label(t)}</text>"
+            f"{tick_label(t, ystep)}</text>"
         )
     for t in xticks:
         parts.append(
             f'<text x="{sx(t):.1f}" y="{sy(ylo) + 12:.1f}" text-anchor="middle">{t:,.0f}</text>'
         )
+    kx, ky = w / (xhi - xlo), -h / (yhi - ylo)  # data → pixels
+    place = f"matrix({kx:.6g},0,0,{ky:.6g},{sx(0.0):.6g},{sy(0.0):.6g})"
     legend = 0
     for line, xv, y in zip(lines, xs, ys, strict=True):
         colour = PALETTE[line.colour % len(PALETTE)]
-        ok = np.isfinite(y)
         dash = ' stroke-dasharray="4 3"' if line.dashed else ""
-        if ok.any():
-            pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(sx(xv[ok]), sy(y[ok]), strict=True))
+        if np.isfinite(y).any():
+            pts = data_points(xv, y, cache, line.key)
             parts.append(
-                f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="1.5"{dash}/>'
+                f'<polyline transform="{place}" points="{pts}" fill="none" stroke="{colour}" '
+                f'stroke-width="1.5" vector-effect="non-scaling-stroke"{dash}/>'
             )
         if line.label:
             lx, ly = ox + MARGIN_L + 6, oy + MARGIN_T + 12 + 11 * legend

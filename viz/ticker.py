@@ -1,13 +1,13 @@
 """The browser's frame clock: the page asks for the next frame only after painting the last.
 
 While something runs in the background (play, +52 weeks, many seeds), the widget's script
-increments ``request`` (a synced trait) once the previous frame's updates have reached the page
-(the ``frame`` trait changes last) and at least ``min_interval_ms`` after its last request. The
-server answers each request in the session's message thread, like a click: it either draws a new
-frame and bumps ``frame``, or bumps ``nudge`` ("nothing new yet, ask again in ``retry_ms``").
-So no reactive state is ever set from a worker thread, at most one frame is in flight while the
-browser paints the previous one (the server draws the next frame meanwhile), and a closed page
-stops asking.
+increments ``request`` (a synced trait) when the server starts sending a frame (``started``,
+the frame's first update) and at least ``min_interval_ms`` after its last request. The server
+answers each request in the session's message thread, one after the other, like clicks: it
+either draws a new frame (``started`` first, ``frame`` last), or bumps ``nudge`` ("nothing new
+yet, ask again in ``retry_ms``"). So no reactive state is ever set from a worker thread, the
+server draws frame n + 1 while the browser paints frame n but never runs further ahead, and a
+closed page stops asking.
 """
 
 from __future__ import annotations
@@ -36,14 +36,14 @@ module.exports = {
   beforeDestroy() { clearTimeout(this.timer); },
   watch: {
     active(value) { if (value) { this.kick(0); } else { clearTimeout(this.timer); } },
-    frame() { this.painted(); },
+    started() { this.painted(); },
     nudge() { this.kick(this.retry_ms); },
   },
   methods: {
     painted() {
-      // the frame's updates are in the page (they arrive before this one): ask for the next
-      // frame now, so the server draws it while the browser paints this one. One frame at
-      // most is in flight, and none is asked for sooner than min_interval_ms after the last.
+      // the server has started sending a frame: ask for the next one, which it draws after
+      // this one while the browser applies and paints this one. At most one frame is asked
+      // for ahead, and none sooner than min_interval_ms after the last request.
       this.$nextTick(() => {
         const wait = Math.max(0, this.min_interval_ms - (performance.now() - this.lastAsk));
         this.kick(wait);
@@ -69,7 +69,8 @@ class TickerWidget(VuetifyTemplate):
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     active = traitlets.Bool(False).tag(sync=True)
-    frame = traitlets.Int(0).tag(sync=True)
+    frame = traitlets.Int(0).tag(sync=True)  # the frame drawn (its last update)
+    started = traitlets.Int(0).tag(sync=True)  # the frame being drawn (its first update)
     server_ms = traitlets.Float(0.0).tag(sync=True)  # server time of the previous frame
     nudge = traitlets.Int(0).tag(sync=True)
     request = traitlets.Int(0).tag(sync=True)

@@ -97,6 +97,24 @@ def verdict_html(
         + "</p>",
         f"<p class='verdict-rule' style='font-size: 0.85em'>{escape(rule_text(values))}</p>",
     ]
+    if pinned is None:
+        items = []
+        for leg in LEGS:
+            value, threshold, distance = leg_cells(leg, scalars, criteria, values)
+            held = criteria.get(leg.name, False)
+            limit = "" if threshold == "off" else f" (threshold {threshold})"
+            items.append(
+                f"<li>{'✔' if held else '✘'} {escape(leg.label)}: <b>{value}</b>{limit}, "
+                f"{escape(distance)}</li>"
+            )
+        gpu = share(scalars.get("gpu_price_peak_to_trough", math.nan))
+        items.append(f"<li>GPU resale price, peak to trough: <b>{gpu}</b> (no threshold)</li>")
+        return (
+            "".join(lines)
+            + "<ul class='verdict-legs' style='font-size: 0.85em; padding-left: 1.2em'>"
+            + "".join(items)
+            + "</ul>"
+        )
     header = ["criterion", "now", "threshold", "distance"]
     if pinned is not None:
         header += [f"{pinned_label} (week {pinned[0]:,})", "distance there"]
