@@ -449,3 +449,30 @@ def test_a_1000_agent_economy_plays(app, page_session):
     assert page.locator("svg.credit-network circle.node").count() >= 1000
     shot(page, "explorer-1000-agents", "explorer-1000-agents.png")
     console.check(page)
+
+
+def test_the_sweep_page_reads_folders_under_the_results_root(
+    offline_assets, solara_app, solara_server, page_session, tmp_path, monkeypatch
+):
+    from bubblesim.sweep import run_sweep
+    from tests.test_viz import GRID
+
+    (tmp_path / "grid.toml").write_text(GRID, encoding="utf-8")
+    run_sweep(tmp_path / "grid.toml", tmp_path / "grid", workers=1, progress=False)
+    monkeypatch.setenv("BUBBLESIM_RESULTS_ROOT", str(tmp_path))
+    page = page_session
+    with solara_app(str(APP)):
+        page.set_viewport_size(VIEWPORT)
+        page.goto("about:blank")
+        console = Console(page)
+        page.goto(solara_server.base_url + "/sweep")
+        field = page.get_by_label(re.compile(r"^sweep folder"))
+        field.fill("/etc")
+        field.press("Enter")
+        page.get_by_text("outside the results root").wait_for(timeout=LOAD_MS)
+        field.fill("grid")
+        field.press("Enter")
+        page.get_by_text("tiny_grid: grid design, 8 finished runs").wait_for(timeout=LOAD_MS)
+        page.locator("img").first.wait_for(timeout=LOAD_MS)
+        shot(page, "sweep-page", "sweep-page.png")
+        console.check(page)
