@@ -127,8 +127,9 @@ class PlayLoop:
 
     @property
     def running(self) -> bool:
-        """True while the worker thread lives."""
-        return self._thread is not None and self._thread.is_alive()
+        """True while the worker thread lives (and was not told to stop)."""
+        alive = self._thread is not None and self._thread.is_alive()
+        return alive and not self._stop.is_set()
 
     def start(
         self,
@@ -170,15 +171,19 @@ class PlayLoop:
             self._shown = int(week)
             self._wake.notify_all()
 
-    def stop(self) -> None:
-        """Stop the loop and wait for the week in progress to finish."""
+    def stop(self, wait: bool = True) -> None:
+        """Stop the loop; with ``wait``, also wait for the week in progress to finish.
+
+        Without waiting, the week in progress may still be added to the run (never shown until
+        asked for); a later ``start`` or ``stop`` waits for it.
+        """
         self._stop.set()
         with self._wake:
             self._wake.notify_all()
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        if wait and thread is not None and thread is not threading.current_thread():
             thread.join(JOIN_TIMEOUT_S)
-        self._thread = None
+            self._thread = None
 
     def _loop(
         self,

@@ -377,8 +377,8 @@ class Explorer:
         return True
 
     def pause(self) -> None:
-        """Stop playing; the week on screen stays."""
-        self.loop.stop()
+        """Stop playing at once (the week on screen stays; the week in progress may finish)."""
+        self.loop.stop(wait=False)
         if self.playing:
             self._set_view(mode="idle")
 
