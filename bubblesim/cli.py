@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import subprocess
 import sys
+import time
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,40 +44,52 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
 
 # -- run -------------------------------------------------------------------------------------------
 def _run(args: argparse.Namespace) -> int:
-    from bubblesim.plots import save_overview
-    from bubblesim.simulate import run_simulation
+    from bubblesim import run_output
+    from bubblesim.reporting.plots import save_overview
+    from bubblesim.scenarios import scenario_config
+    from bubblesim.simulate import check_overrides, check_seed, check_steps, run_simulation
 
-    overrides = parse_overrides(args.set)
-    started = datetime.now(UTC).isoformat(timespec="seconds")
-    result = run_simulation(
-        scenario=args.scenario,
-        overrides=overrides,
-        seed=args.seed,
-        steps=args.steps,
-        progress=not args.quiet,
-    )
+    overrides = check_overrides(parse_overrides(args.set))
+    seed, steps = check_seed(args.seed), check_steps(args.steps)
+    scenario_config(args.scenario, overrides)  # every input is checked before anything runs
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    result.series.to_parquet(out / "series.parquet", compression="zstd")
-    result.events.to_parquet(out / "events.parquet", compression="zstd")
-    meta = {
-        "bubblesim_version": __version__,
-        "scenario": args.scenario,
-        "overrides": overrides,
-        "seed": args.seed,
-        "steps": result.steps,
-        "started_utc": started,
-        "config": result.config.model_dump(mode="json"),
-        "verdict": result.scalars,
-    }
-    (out / "run.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
-    if not args.no_plot:
-        save_overview(result.series, out / "overview.png", f"{args.scenario} (seed {args.seed})")
-    _print_summary(result, out)
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        with run_output.staged(out) as staging:  # a kill leaves the old run or the new one
+            result = run_simulation(
+                scenario=args.scenario,
+                overrides=overrides,
+                seed=seed,
+                steps=steps,
+                progress=not args.quiet,
+            )
+            result.series.to_parquet(staging / "series.parquet", compression="zstd")
+            result.events.to_parquet(staging / "events.parquet", compression="zstd")
+            if not args.no_plot:
+                title = f"{args.scenario} (seed {seed})"
+                save_overview(result.series, staging / "overview.png", title)
+            meta = {
+                "bubblesim_version": __version__,
+                "scenario": args.scenario,
+                "overrides": overrides,
+                "seed": seed,
+                "steps": result.steps,
+                "started_utc": started,
+                "config": result.config.model_dump(mode="json"),
+                "verdict": result.scalars,
+            }
+            text = json.dumps(meta, indent=2, default=str)
+            (staging / "run.json").write_text(text, encoding="utf-8")  # last: the run is complete
+    except OSError as err:
+        print(f"bubblesim: error: cannot write the run to {out}: {err}", file=sys.stderr)
+        return 1
+    _print_summary(result, out, plot=not args.no_plot)
     return 0
 
 
-def _print_summary(result, out: Path) -> None:
+def _print_summary(result, out: Path, *, plot: bool) -> None:
+    from bubblesim.agents.base import AGENT_TYPES
+
     v = result.verdict
     first = "none" if math.isnan(v.first_default_week) else f"week {int(v.first_default_week)}"
     lines = [
@@ -86,12 +100,9 @@ def _print_summary(result, out: Path) -> None:
         f"  credit contraction from peak:                     {v.credit_contraction:.1%}",
         f"  GPU resale price peak to trough:                  {v.gpu_price_peak_to_trough:.1%}",
         f"  defaults: {v.n_defaults} (first: {first}); "
-        + ", ".join(
-            f"{k} {int(result.scalars[f'n_defaults_{k}'])}"
-            for k in ("lab", "neocloud", "miner", "lender")
-        ),
+        + ", ".join(f"{k} {int(result.scalars[f'n_defaults_{k}'])}" for k in AGENT_TYPES),
         f"wrote {out}/series.parquet, events.parquet, run.json"
-        + ("" if not (out / "overview.png").exists() else ", overview.png"),
+        + (", overview.png" if plot else ""),
     ]
     print("\n".join(lines))
 
@@ -186,10 +197,59 @@ def _ui(args: argparse.Namespace) -> int:
     if not args.dev:  # solara's own default is development mode (hot reload, debug pages)
         cmd.append("--production")
     print(f"bubblesim explorer on http://{args.host}:{args.port}  (Ctrl-C to stop)")
+    return serve(cmd, env=env)
+
+
+STOP_GRACE_S = 10.0
+"""Seconds a server has to stop after a forwarded signal before it is killed."""
+
+
+def serve(
+    cmd: list[str], *, grace_s: float = STOP_GRACE_S, env: dict[str, str] | None = None
+) -> int:
+    """Run a server as a child process that stops when this process is told to stop.
+
+    SIGINT (Ctrl-C), SIGTERM and SIGHUP are forwarded to the child, which runs in its own
+    process group (so a Ctrl-C reaches it once, from here); a child still running ``grace_s``
+    after a forwarded signal is killed. On Linux the child is also killed if this process dies
+    without a chance to forward anything (SIGKILL).
+
+    Args:
+        cmd: The server's command line.
+        grace_s: Seconds between a forwarded signal and SIGKILL.
+        env: The child's environment (None: this process's).
+
+    Returns:
+        0 when the server stopped on a forwarded signal, else its exit code.
+    """
+    from bubblesim.processes import die_with_parent
+
+    child = subprocess.Popen(cmd, process_group=0, preexec_fn=die_with_parent, env=env)
+    asked: list[float] = []
+
+    def forward(signum: int, frame: Any) -> None:
+        asked.append(time.monotonic())
+        if child.poll() is None:
+            child.send_signal(signum)
+
+    wanted = [signal.SIGINT, signal.SIGTERM] + (
+        [signal.SIGHUP] if hasattr(signal, "SIGHUP") else []
+    )
+    previous = {s: signal.signal(s, forward) for s in wanted}
     try:
-        return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
-        return 0
+        while child.poll() is None:
+            try:
+                child.wait(timeout=0.2)
+            except subprocess.TimeoutExpired:
+                if asked and time.monotonic() - asked[0] > grace_s:
+                    child.kill()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if child.poll() is None:  # an exception here: never leave the server behind
+            child.kill()
+            child.wait()
+    return 0 if asked else child.returncode
 
 
 # -- parser ----------------------------------------------------------------------------------------
@@ -211,8 +271,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="override a parameter (repeatable), e.g. demand_slowdown_depth=0.6",
     )
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--steps", type=int, default=None, help="weeks to simulate (default 520)")
+    run.add_argument("--seed", type=int, default=0, help="0 to 2**63 - 1 (default 0)")
+    run.add_argument(
+        "--steps", type=int, default=None, help="weeks to simulate, at least 1 (default 520)"
+    )
     run.add_argument("--out", default="runs/latest", help="output folder")
     run.add_argument("--no-plot", action="store_true", help="skip the overview PNG")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -257,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"bubblesim: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\nbubblesim: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

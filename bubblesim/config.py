@@ -9,6 +9,7 @@ Bad names or values raise :class:`ConfigError`, whose message names the field.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +50,16 @@ class ModelConfig(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class ParameterInfo:
-    """Metadata of one leaf parameter, read from its pydantic field."""
+    """Metadata of one leaf parameter, read from its pydantic field.
+
+    The bounds are reported as declared: ``ge``/``le`` are inclusive, ``gt``/``lt`` exclusive
+    (a parameter has at most one lower and one upper bound). ``lower``/``upper`` give the bound
+    whatever its kind, and ``admits`` tells whether a number lies within them.
+
+    Attributes:
+        allow_non_finite: True when the parameter accepts ``inf``/``nan`` (no parameter does
+            unless its declaration says so).
+    """
 
     name: str
     path: tuple[str, ...]
@@ -61,17 +71,40 @@ class ParameterInfo:
     ge: float | None
     le: float | None
     annotation: Any
+    gt: float | None = None
+    lt: float | None = None
+    allow_non_finite: bool = False
+
+    @property
+    def lower(self) -> float | None:
+        """The lower bound, inclusive (``ge``) or exclusive (``gt``), or None."""
+        return self.ge if self.ge is not None else self.gt
+
+    @property
+    def upper(self) -> float | None:
+        """The upper bound, inclusive (``le``) or exclusive (``lt``), or None."""
+        return self.le if self.le is not None else self.lt
+
+    def admits(self, value: float) -> bool:
+        """True when a number satisfies every bound (and is finite unless allowed)."""
+        if not self.allow_non_finite and not math.isfinite(value):
+            return False
+        return (
+            (self.ge is None or value >= self.ge)
+            and (self.gt is None or value > self.gt)
+            and (self.le is None or value <= self.le)
+            and (self.lt is None or value < self.lt)
+        )
 
 
-def _bounds(field: Any) -> tuple[float | None, float | None]:
+def _bounds(field: Any) -> dict[str, float]:
+    """The declared bounds of a field, by kind (``ge``, ``gt``, ``le``, ``lt``)."""
     bounds: dict[str, float] = {}
     for meta in field.metadata:
         for attr in ("ge", "gt", "le", "lt"):
             if getattr(meta, attr, None) is not None:
                 bounds[attr] = getattr(meta, attr)
-    lo = bounds.get("ge", bounds.get("gt"))
-    hi = bounds.get("le", bounds.get("lt"))
-    return lo, hi
+    return bounds
 
 
 def _walk(model_cls: type[BaseModel], prefix: tuple[str, ...]) -> Iterator[ParameterInfo]:
@@ -81,7 +114,7 @@ def _walk(model_cls: type[BaseModel], prefix: tuple[str, ...]) -> Iterator[Param
             yield from _walk(ann, (*prefix, name))
             continue
         extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        lo, hi = _bounds(field)
+        bounds = _bounds(field)
         yield ParameterInfo(
             name=name,
             path=(*prefix, name),
@@ -90,9 +123,12 @@ def _walk(model_cls: type[BaseModel], prefix: tuple[str, ...]) -> Iterator[Param
             source=str(extra.get("source", "")),
             description=field.description or "",
             judgment=bool(extra.get("judgment", False)),
-            ge=lo,
-            le=hi,
+            ge=bounds.get("ge"),
+            le=bounds.get("le"),
             annotation=ann,
+            gt=bounds.get("gt"),
+            lt=bounds.get("lt"),
+            allow_non_finite=bool(extra.get("allow_non_finite", False)),
         )
 
 

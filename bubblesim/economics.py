@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from numba import njit
+
 from bubblesim.units import HOURS_PER_WEEK
 
 SECONDS_PER_DAY = 86_400
@@ -60,6 +62,7 @@ def power_cost_usd_per_week(power_mw: float, price_usd_per_mwh: float) -> float:
     return power_mw * price_usd_per_mwh * HOURS_PER_WEEK
 
 
+@njit(cache=True)
 def gpu_value_usd_per_mw(
     new_price_usd_per_mw: float,
     fleet_efficiency: float,
@@ -167,20 +170,22 @@ class CreditPolicy:
     capacity_usd: float
 
 
-def credit_policy(
+@njit(cache=True)
+def credit_terms(
     capital_usd: float,
     loans_usd: float,
     target_ratio: float,
     sensitivity: float,
     stress_spread_per_year: float,
-) -> CreditPolicy:
+) -> tuple[float, float, float, bool, float]:
     """A lender's credit supply as a function of its capital (the funding channel).
 
     Stress ``s = clip((k* − k) / k*, 0, 1)`` with capital ratio ``k = capital / loans`` and
     target ``k*``. Origination LTVs scale by ``max(0, 1 − σ s)``, spreads rise by ``s × Δ``,
     rollovers stop once ``s ≥ 1/2`` and new lending is capped at ``capital / k* − loans``:
     the capital-constrained credit supply of bank-capital models (Gertler & Kiyotaki 2010;
-    Adrian & Shin 2010: lenders shrink balance sheets as equity falls).
+    Adrian & Shin 2010: lenders shrink balance sheets as equity falls). A lender without
+    capital lends nothing and rolls nothing over.
 
     Args:
         capital_usd: The lender's equity.
@@ -190,21 +195,41 @@ def credit_policy(
         stress_spread_per_year: ``Δ``, the spread added at full stress.
 
     Returns:
-        The policy.
+        ``(stress, ltv_scale, spread_add_per_year, rolls_over, capacity_usd)``.
     """
     if capital_usd <= 0:
-        return CreditPolicy(1.0, 0.0, stress_spread_per_year, False, 0.0)
+        return 1.0, 0.0, stress_spread_per_year, False, 0.0
     ratio = capital_usd / loans_usd if loans_usd > 0 else math.inf
     stress = min(1.0, max(0.0, (target_ratio - ratio) / target_ratio))
-    return CreditPolicy(
-        stress=stress,
-        ltv_scale=max(0.0, 1.0 - sensitivity * stress),
-        spread_add_per_year=stress * stress_spread_per_year,
-        rolls_over=stress < 0.5,
-        capacity_usd=max(0.0, capital_usd / target_ratio - loans_usd),
+    return (
+        stress,
+        max(0.0, 1.0 - sensitivity * stress),
+        stress * stress_spread_per_year,
+        stress < 0.5,
+        max(0.0, capital_usd / target_ratio - loans_usd),
     )
 
 
+def credit_policy(
+    capital_usd: float,
+    loans_usd: float,
+    target_ratio: float,
+    sensitivity: float,
+    stress_spread_per_year: float,
+) -> CreditPolicy:
+    """:func:`credit_terms` as a :class:`CreditPolicy`."""
+    return CreditPolicy(
+        *credit_terms(
+            float(capital_usd),
+            float(loans_usd),
+            float(target_ratio),
+            float(sensitivity),
+            float(stress_spread_per_year),
+        )
+    )
+
+
+@njit(cache=True)
 def desired_compute_mw(
     revenue_usd_per_year: float,
     expected_growth_per_year: float,
@@ -232,6 +257,49 @@ def desired_compute_mw(
     return spend_to_revenue * expected / price_usd_per_mw_year
 
 
+@njit(cache=True)
 def ewma(previous: float, observation: float, weight: float) -> float:
     """Exponentially weighted moving average ``x' = (1 − w) x + w y`` (adaptive expectations)."""
     return (1.0 - weight) * previous + weight * observation
+
+
+@njit(cache=True)
+def annualised_growth(new: float, old: float, periods_per_year: float) -> float:
+    """Growth over one period, annualised and bounded: ``clip((new/old)^k − 1, −0.95, 5)``.
+
+    Labs read growth quarter on quarter (``k = 4``), so week-to-week noise does not swing
+    plans; the bounds keep a collapse or a restart from producing absurd expectations.
+    """
+    return min(5.0, max(-0.95, (new / old) ** periods_per_year - 1.0))
+
+
+def funding_windows(
+    sentiment_channel: bool,
+    ai_sentiment: float,
+    btc_drawdown: float,
+    equity_threshold: float,
+    btc_drawdown_limit: float,
+) -> tuple[float, bool]:
+    """Whether the labs' equity window and the miners' convertible window are open.
+
+    With the sentiment channel on, the equity window's width is the AI sentiment index when it
+    is at or above its threshold (closed below: equity investors follow the narrative,
+    Minsky 1986; Shiller 2017); the convertible window is open while the bitcoin drawdown is
+    within its limit and AI sentiment is above the threshold (2022: miners' converts shut as
+    BTC fell, calibration facts §5). With the channel off both stay fully open.
+
+    Args:
+        sentiment_channel: Whether the sentiment channel is on.
+        ai_sentiment: AI sentiment index in [0, 1].
+        btc_drawdown: Bitcoin's fall below its running peak, in [0, 1).
+        equity_threshold: Sentiment below which the equity window shuts.
+        btc_drawdown_limit: Drawdown beyond which the convertible window shuts.
+
+    Returns:
+        ``(equity window width in [0, 1], convertible window open)``.
+    """
+    if not sentiment_channel:
+        return 1.0, True
+    equity = ai_sentiment if ai_sentiment >= equity_threshold else 0.0
+    convertible = btc_drawdown <= btc_drawdown_limit and ai_sentiment >= equity_threshold
+    return equity, bool(convertible)

@@ -13,20 +13,17 @@ import mesa
 import networkx as nx
 import pandas as pd
 
-from bubblesim import contracting, credit, decisions, lifecycle, production, resolution
-from bubblesim import settlement as settle
+from bubblesim import phases
+from bubblesim.accounts.events import Cause, EventKind
 from bubblesim.agents import Firm, Lab, Lender, Miner, Provider
-from bubblesim.book import InstrumentBook
 from bubblesim.config import ModelConfig
-from bubblesim.drivers.exogenous import ExogenousDrivers
-from bubblesim.events import Cause, EventKind, EventLog
-from bubblesim.ledger import Ledger
-from bubblesim.markets import Markets
-from bubblesim.metrics import MODEL_REPORTERS
-from bubblesim.network import credit_network
+from bubblesim.insolvency import declare_default
 from bubblesim.population import EconomySpec, build, make_economy
+from bubblesim.reporting.metrics import SeriesCollector
+from bubblesim.reporting.network import credit_network
+from bubblesim.reporting.verdict import CascadeVerdict, cascade_verdict
 from bubblesim.scenarios import scenario_config
-from bubblesim.verdict import CascadeVerdict, cascade_verdict
+from bubblesim.world import World
 
 
 class BubbleModel(mesa.Model):
@@ -42,12 +39,8 @@ class BubbleModel(mesa.Model):
 
     Attributes:
         config: The validated configuration.
-        week: The current week (0 before the first step).
-        ledger: The cash ledger (external flows of the current step).
-        book: Every contract and loan.
-        events: The event log.
-        markets: Spot compute and hardware resale markets.
-        drivers: The exogenous processes; ``drivers.state`` is this week's state.
+        world: The state of the run, by owner (:class:`bubblesim.world.World`).
+        firms: The agents by name.
         datacollector: Model-level series, one row per week.
     """
 
@@ -62,39 +55,25 @@ class BubbleModel(mesa.Model):
     ):
         super().__init__(rng=rng)
         self.config = config if config is not None else scenario_config(scenario, overrides)
-        driver_rng, population_rng, self.match_rng = self.rng.spawn(3)
-        self.week = 0
-        self.ledger = Ledger()
-        self.book = InstrumentBook()
-        self.events = EventLog()
-        self.drivers = ExogenousDrivers(self.config.drivers, driver_rng)
-        self.markets = Markets(self.config, self.drivers.state)
+        self.world = World(self, self.config, self.rng)
         if economy is None:
-            economy = make_economy(self.config, population_rng)
-        self.firms: dict[str, Firm] = build(self, economy)
-        self.labs = [f for f in self.firms.values() if isinstance(f, Lab)]
-        self.providers = [f for f in self.firms.values() if isinstance(f, Provider)]
-        self.miners = [f for f in self.firms.values() if isinstance(f, Miner)]
-        self.lenders = [f for f in self.firms.values() if isinstance(f, Lender)]
-        self.resolution_queue: list[Firm] = []
-        self.leveraged_miner_mw = sum(m.power_mw for m in self.miners if m.initial_debt_usd > 0)
-        self.initial_lender_capital_usd = sum(x.initial_capital_usd for x in self.lenders)
-        self.last_shock_event = -1
-        self.shock_events: dict[str, int] = {}  # driver -> its latest shock event
-        self.last_price_event = -1
-        self.windows = {"equity": 1.0, "convertible": 1.0}
-        self.open_lenders: list[Lender] = []
-        self.lender_capacity_cache: float | None = None
-        self.credit_refusals = 0
-        self.new_lending_usd = 0.0
-        self.spot_traded_mw = 0.0
-        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
+            economy = make_economy(self.config, self.world.population_rng)
+        build(self.world, economy)
+        self.firms: dict[str, Firm] = self.world.agents.by_name
+        table = self.world.agents.table
+        miners = self.world.agents.miners
+        leveraged = table.initial_debt_usd[miners.row] > 0
+        self.leveraged_miner_mw = float(sum(miners.power_mw[leveraged].tolist()))
+        self.initial_lender_capital_usd = float(
+            sum(self.world.agents.lenders.initial_capital_usd.tolist())
+        )
+        self.datacollector = SeriesCollector(self.world)
         self.datacollector.collect(self)
 
     # -- the schedule ----------------------------------------------------------------------------
     def step(self) -> None:
         """One week, as a schedule of named phases (see ``docs/ODD.md``)."""
-        self.week += 1
+        self.world.clock.tick()
         self.advance_exogenous_drivers()
         self.form_expectations_and_decide()
         self.contract_and_lend()
@@ -106,52 +85,94 @@ class BubbleModel(mesa.Model):
 
     def advance_exogenous_drivers(self) -> None:
         """Drivers move; instruments start and end; hardware is marked to the new prices."""
-        lifecycle.advance_world(self)
+        phases.advance.run(self.world)
 
     def form_expectations_and_decide(self) -> None:
         """Labs update revenue expectations and compute needs; miners decide to hash or not."""
-        decisions.decide(self)
+        phases.decide.run(self.world)
 
     def contract_and_lend(self) -> None:
         """Equity rounds, GPU cloud contracts, capex and hosting leases, loans and rollovers."""
-        contracting.contract_and_lend(self)
+        phases.contract.run(self.world)
 
     def produce_and_clear_spot_market(self) -> None:
         """External revenue and costs accrue; idle capacity meets spot demand."""
-        production.produce(self)
+        phases.produce.run(self.world)
 
     def settle_obligations(self) -> None:
         """This week's obligations are cleared on the payment network (Eisenberg–Noe/RV)."""
-        settle.settle(self)
+        phases.settle.run(self.world)
 
     def resolve_defaults_and_fire_sales(self) -> None:
         """Defaults, seizures, fire sales and margin calls, iterated to a fixed point."""
-        resolution.resolve(self)
+        phases.resolve.run(self.world)
 
     def update_lender_capital_and_credit_policy(self) -> None:
-        """Funding runs, lender insolvency, and next week's credit policy."""
-        credit.update_lenders(self)
-        resolution.resolve(self)
-        lifecycle.update_health(self)
+        """Funding runs and used-up backstops, the defaults they cause, then health."""
+        phases.fund.run(self.world)
+        phases.resolve.run(self.world)
+        phases.close.run(self.world)
 
     def collect_data(self) -> None:
         """Record the model-level series."""
         self.datacollector.collect(self)
 
-    def add_firm(self, firm: Firm) -> None:
-        """Register an agent that enters during the run (its books open at zero)."""
-        if firm.name in self.firms:
-            raise ValueError(f"duplicate agent name {firm.name!r}")
-        self.firms[firm.name] = firm
-        {Lab: self.labs, Provider: self.providers, Miner: self.miners, Lender: self.lenders}[
-            type(firm)
-        ].append(firm)
-        firm.open_books()
-
     # -- views -----------------------------------------------------------------------------------
+    @property
+    def week(self) -> int:
+        """The current week (0 before the first step)."""
+        return self.world.clock.week
+
+    @property
+    def ledger(self):
+        """The ledger: cash, equity, this step's external flows."""
+        return self.world.ledger
+
+    @property
+    def book(self):
+        """Every contract and loan."""
+        return self.world.book
+
+    @property
+    def events(self):
+        """The event log."""
+        return self.world.events
+
+    @property
+    def drivers(self):
+        """The exogenous processes; ``drivers.state`` is this week's state."""
+        return self.world.drivers
+
+    @property
+    def labs(self) -> list[Lab]:
+        """The labs, in order of entry."""
+        return self.world.agents.members(Lab)
+
+    @property
+    def providers(self) -> list[Provider]:
+        """The hyperscalers and neoclouds."""
+        return self.world.agents.members(Provider)
+
+    @property
+    def miners(self) -> list[Miner]:
+        """The miners."""
+        return self.world.agents.members(Miner)
+
+    @property
+    def lenders(self) -> list[Lender]:
+        """The lenders."""
+        return self.world.agents.members(Lender)
+
     def active_firms(self) -> list[Firm]:
         """Agents that have not defaulted."""
-        return [f for f in self.firms.values() if not f.defaulted]
+        firms = self.world.agents.firms
+        return [firms[row] for row in self.world.agents.table.active().tolist()]
+
+    def balance_sheets(self) -> pd.DataFrame:
+        """Every agent's balance sheet now, one row per agent (USD), indexed by name."""
+        sheets = self.world.balance_sheets()
+        names = [f.name for f in self.world.agents.firms]
+        return pd.DataFrame(sheets, index=pd.Index(names, name="agent"))
 
     def series(self) -> pd.DataFrame:
         """The model-level series, one row per week, indexed by ``week``."""
@@ -168,17 +189,17 @@ class BubbleModel(mesa.Model):
 
     def event_frame(self) -> pd.DataFrame:
         """The event log as a DataFrame."""
-        return self.events.to_frame()
+        return self.world.events.to_frame()
 
     def credit_network(self) -> nx.DiGraph:
         """The credit network now: who is exposed to whom, by instrument, in USD."""
-        return credit_network(self)
+        return credit_network(self.world)
 
     def verdict(self) -> CascadeVerdict:
         """The cascade verdict as it stands (over the weeks run so far)."""
         return cascade_verdict(
             self.datacollector.model_vars,
-            self.events,
+            self.world.events,
             self.config.verdict,
             leveraged_miner_mw=self.leveraged_miner_mw,
             initial_lender_capital_usd=self.initial_lender_capital_usd,
@@ -194,10 +215,21 @@ class BubbleModel(mesa.Model):
         Returns:
             The id of the shock event that triggered it.
         """
-        shock = self.events.record(self.week, EventKind.SHOCK, firm, detail=detail)
-        resolution.declare_default(self, firm, Cause.EXOGENOUS, shock)
-        resolution.resolve(self)
+        shock = self.world.events.record(EventKind.SHOCK, firm.row, detail=detail)
+        declare_default(self.world, firm.row, Cause.EXOGENOUS, shock)
+        phases.resolve.run(self.world)
         return shock
+
+
+def warm_up(weeks: int = 3) -> None:
+    """Load the engine's compiled kernels now, by running a tiny default-economy model.
+
+    numba loads (or, the first time on a machine, compiles) each kernel at its first call; a
+    process that forks workers calls this first, so they inherit the loaded code.
+    """
+    model = BubbleModel(rng=0)
+    for _ in range(weeks):
+        model.step()
 
 
 def _parameter_docs() -> str:

@@ -22,6 +22,7 @@ def param(
     gt: float | None = None,
     lt: float | None = None,
     judgment: bool = False,
+    allow_non_finite: bool = False,
 ) -> Any:
     """Declare a model parameter with its unit, source and bounds.
 
@@ -36,6 +37,8 @@ def param(
         gt: Exclusive lower bound.
         lt: Exclusive upper bound.
         judgment: True when the value is a judgment call rather than a sourced figure.
+        allow_non_finite: Accept ``inf`` and ``nan`` for a numeric parameter; by default a
+            non-finite number is refused with an error naming the parameter.
 
     Returns:
         A pydantic ``FieldInfo`` carrying the metadata in ``json_schema_extra``.
@@ -47,5 +50,16 @@ def param(
         le=le,
         gt=gt,
         lt=lt,
-        json_schema_extra={"unit": unit, "source": source, "judgment": judgment},
+        # a number field refuses inf and nan (other kinds of field have no such check)
+        allow_inf_nan=allow_non_finite if _is_number(default) else None,
+        json_schema_extra={
+            "unit": unit,
+            "source": source,
+            "judgment": judgment,
+            "allow_non_finite": allow_non_finite,
+        },
     )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

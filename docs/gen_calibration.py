@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bubblesim.config import parameters  # noqa: E402
+from bubblesim.config import ParameterInfo, parameters  # noqa: E402
 from bubblesim.scenarios import list_scenarios  # noqa: E402
 
 OUT = ROOT / "docs" / "calibration.md"
@@ -194,10 +194,14 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def _bounds(lo: float | None, hi: float | None) -> str:
+def _bounds(info: ParameterInfo) -> str:
+    """Interval notation: ``[``/``]`` for an inclusive bound, ``(``/``)`` for an exclusive one."""
+    lo, hi = info.lower, info.upper
     if lo is None and hi is None:
         return ""
-    return f"[{'' if lo is None else _fmt(lo)}, {'' if hi is None else _fmt(hi)}]"
+    left = "(" if info.gt is not None else "["
+    right = ")" if info.lt is not None else "]"
+    return f"{left}{'' if lo is None else _fmt(lo)}, {'' if hi is None else _fmt(hi)}{right}"
 
 
 def _cell(text: str) -> str:
@@ -224,7 +228,7 @@ def parameter_table() -> str:
             source = f"{source} — why: {WHY[name]}"
         lines.append(
             f"| `{name}` | {_cell(_fmt(info.default))} | {_cell(info.unit)} | "
-            f"{_bounds(info.ge, info.le)} | {'**J**' if info.judgment else ''} | "
+            f"{_bounds(info)} | {'**J**' if info.judgment else ''} | "
             f"{_cell(source)} | {_cell(info.description)} |"
         )
     return "\n".join(lines)

@@ -1,6 +1,6 @@
 """Small constructed economies for tests: every number chosen so outcomes can be reasoned about."""
 
-from bubblesim.instruments import Collateral, ContractKind
+from bubblesim.accounts.instruments import Collateral, ContractKind
 from bubblesim.model import BubbleModel
 from bubblesim.population.spec import (
     ContractSpec,

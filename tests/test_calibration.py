@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from bubblesim.accounts.instruments import Collateral
 from bubblesim.config import parameters
-from bubblesim.instruments import Collateral
 from bubblesim.model import BubbleModel
 from bubblesim.population import POPULATIONS
 from bubblesim.population.miners_2022 import miners_2022_economy

@@ -1,6 +1,7 @@
 """Configuration validation, the `bubblesim run` command and the documentation's coverage."""
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -109,6 +110,13 @@ def test_odd_document_names_every_phase_and_module_that_exists():
     ):
         assert f"`{phase}`" in odd
         assert hasattr(BubbleModel, phase)
+    for path, name in re.findall(r"`([\w/]+\.py)::(\w+)", odd):
+        source = ROOT / "bubblesim" / path.removeprefix("bubblesim/")
+        assert source.exists(), path
+        assert re.search(rf"\b(def|class) {name}\b|\b{name} *[:=]", source.read_text()), (
+            path,
+            name,
+        )
     for module, function in re.findall(r"`(\w+)\.(\w+)`", odd):
         path = ROOT / "bubblesim" / f"{module}.py"
         if path.exists() and function != "py":
@@ -128,3 +136,49 @@ def test_readme_quick_start_is_two_commands_that_exist_in_the_makefile():
     assert re.search(r"^test:", makefile, re.M)
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_parameters_report_each_bound_as_declared_inclusive_or_exclusive():
+    info = parameters()["population_lender_capital_scale"]
+    assert (info.ge, info.gt, info.le, info.lt) == (None, 0.0, 10.0, None)
+    assert (info.lower, info.upper) == (0.0, 10.0)
+    assert not info.admits(0.0)
+    assert info.admits(1e-9)
+    assert info.admits(10.0)
+    assert parameters()["btc_crash_depth"].lt == 1.0
+    exclusive = 0
+    for name, info in parameters().items():
+        kinds = ((info.ge, True), (info.gt, False), (info.le, True), (info.lt, False))
+        for bound, inclusive in kinds:
+            if bound is None:
+                continue
+            value = int(bound) if info.annotation is int else float(bound)
+            exclusive += not inclusive
+            if inclusive:
+                build_config({name: value})  # the bound itself is valid
+            else:
+                with pytest.raises(ConfigError, match=re.escape(name)):
+                    build_config({name: value})
+    assert exclusive == 26
+
+
+def test_non_finite_numbers_are_refused_for_every_float_parameter():
+    floats = [n for n, info in parameters().items() if info.annotation is float]
+    assert len(floats) > 70
+    for name in floats:
+        assert not parameters()[name].allow_non_finite
+        for value in (math.inf, -math.inf, math.nan):
+            with pytest.raises(ConfigError, match=f"{name}: Input should be a finite number"):
+                build_config({name: value})
+
+
+@pytest.mark.parametrize(
+    "name", ["btc_initial_price_usd", "demand_initial_revenue_usd_per_year", "rate_shock_bp"]
+)
+def test_run_command_refuses_an_infinite_value_with_one_line(tmp_path, capsys, name):
+    code = cli.main(["run", "--set", f"{name}=inf", "--steps", "2", "--out", str(tmp_path / "o")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{name}: Input should be a finite number" in err
+    assert not (tmp_path / "o").exists()

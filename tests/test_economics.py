@@ -17,7 +17,7 @@ from bubblesim.economics import (
     power_cost_usd_per_week,
     spot_price_update,
 )
-from bubblesim.verdict import max_drawdown, window_share
+from bubblesim.reporting.verdict import max_drawdown, window_share
 
 
 def test_hashrate_and_mining_revenue():
@@ -95,7 +95,7 @@ def test_verdict_helpers():
 
 
 def test_spot_payments_are_matched_in_order_and_add_up():
-    from bubblesim.production import match_payments
+    from bubblesim.markets.spot import match_payments
 
     pairs = match_payments([3.0, 1.0, 2.0], [2.0, 4.0])
     assert pairs == [(0, 0, 2.0), (0, 1, 1.0), (1, 1, 1.0), (2, 1, 2.0)]

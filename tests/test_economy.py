@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from bubblesim.accounts.events import Cause, EventKind
+from bubblesim.accounts.instruments import Status
+from bubblesim.accounts.ledger import Flow, Ledger, LedgerError
 from bubblesim.agents import Health
-from bubblesim.events import Cause, EventKind
-from bubblesim.instruments import Status
-from bubblesim.ledger import Flow, Ledger, LedgerError
 from bubblesim.model import BubbleModel
 from bubblesim.scenarios import list_scenarios
 from tests.economies import ALL_OFF, B, chain_economy, chain_model
@@ -59,31 +59,30 @@ def test_stock_flow_consistency_in_a_synthetic_economy_with_every_channel_on():
 
 def test_external_flows_are_recorded_by_kind():
     ledger = Ledger()
-
-    class Stub:
-        name, cash_usd, equity_usd, unique_id = "a", 10.0, 10.0, 1
-
-    a = Stub()
+    a = ledger.open_account(10.0)
+    ledger.open_equity(a, 10.0)
     ledger.transfer(None, a, 5.0, Flow.MINING_INCOME)
     ledger.transfer(a, None, 3.0, Flow.POWER_BILL)
     ledger.transfer(a, None, 2.0, Flow.HARDWARE_PURCHASE)
-    assert a.cash_usd == 10.0
-    assert a.equity_usd == 12.0  # income and expense move equity; a purchase does not
+    assert ledger.cash_usd[a] == 10.0
+    assert ledger.equity_usd[a] == 12.0  # income and expense move equity; a purchase does not
     assert ledger.external[Flow.MINING_INCOME] == 5.0
     assert ledger.external[Flow.POWER_BILL] == -3.0
     assert ledger.net_external_usd() == 0.0
 
 
 def test_limited_liability_nobody_pays_more_than_it_has():
-    ledger = Ledger()
-
-    class Stub:
-        name, cash_usd, equity_usd, unique_id = "poor", 100.0, 0.0, 7
-
-    with pytest.raises(LedgerError, match="cannot pay"):
-        ledger.transfer(Stub(), None, 1_000.0, Flow.POWER_BILL)
+    ledger = Ledger(name_of=lambda row: "poor")
+    poor, rich = ledger.open_account(100.0), ledger.open_account(1_000.0)
+    with pytest.raises(LedgerError, match="poor cannot pay"):
+        ledger.transfer(poor, None, 1_000.0, Flow.POWER_BILL)
     with pytest.raises(LedgerError, match=">= 0"):
-        ledger.transfer(Stub(), None, -1.0, Flow.POWER_BILL)
+        ledger.transfer(poor, None, -1.0, Flow.POWER_BILL)
+    # a settlement round may not leave anyone short either, and then moves nothing
+    payments = (np.array([0]), np.array([1]), np.array([500.0]), np.array([True]))
+    with pytest.raises(LedgerError, match="short"):
+        ledger.settle(np.array([poor, rich]), *payments, np.zeros((2, 6)))
+    assert ledger.cash_usd.tolist() == [100.0, 1_000.0]
 
 
 def test_same_seed_same_output_and_different_seeds_differ():
@@ -137,7 +136,7 @@ def test_seized_collateral_goes_to_the_secured_creditor_first():
 
     A miner owes a rig loan (secured on ASICs) and an unsecured note.
     """
-    from bubblesim.instruments import Collateral
+    from bubblesim.accounts.instruments import Collateral
     from bubblesim.population.spec import EconomySpec, LenderSpec, LoanSpec, MinerSpec
 
     spec = EconomySpec(
@@ -150,11 +149,11 @@ def test_seized_collateral_goes_to_the_secured_creditor_first():
     )
     model = BubbleModel(rng=0, economy=spec, channel_fire_sale=False, btc_volatility_per_year=0.0)
     miner = model.firms["Miner"]
-    asic_value = model.markets.asic_value(miner)
+    asic_value = float(model.world.hardware.asic_value(miner.row))
     assert asic_value > 10e6  # the rig loan is fully covered by its collateral
     model.impose_default(miner)
-    rig = next(x for x in model.book.loans if x.instrument == "rig")
-    notes = next(x for x in model.book.loans if x.instrument == "notes")
+    rig = next(x for x in model.book.all_loans() if x.instrument == "rig")
+    notes = next(x for x in model.book.all_loans() if x.instrument == "notes")
     assert rig.written_off_usd == pytest.approx(0.0, abs=1.0)
     assert notes.written_off_usd == pytest.approx(500e6 - (asic_value - 10e6), rel=1e-9)
     assert rig.status is Status.DEFAULTED
@@ -214,8 +213,8 @@ def test_fire_sale_channel_moves_prices_and_triggers_margin_calls():
         return model
 
     on, off = run(True), run(False)
-    assert on.markets.gpu_resale_index < 1.0
-    assert off.markets.gpu_resale_index == 1.0
+    assert on.world.hardware.gpu_resale_index < 1.0
+    assert off.world.hardware.gpu_resale_index == 1.0
     calls_on = [e for e in on.events.events if e.kind is EventKind.MARGIN_CALL]
     calls_off = [e for e in off.events.events if e.kind is EventKind.MARGIN_CALL]
     assert any(e.agent_name == "Neocloud B" for e in calls_on)
@@ -301,12 +300,12 @@ def test_series_and_verdict_after_a_run():
 
 
 def test_a_default_is_traced_to_a_shock_its_agent_is_exposed_to():
-    from bubblesim.lifecycle import relevant_shock
-
     model = BubbleModel(rng=0)
-    model.shock_events = {"chips": 5, "bitcoin": 3, "demand": 1}
-    assert relevant_shock(model, model.firms["Riot"]) == 3  # no GPUs: not the chip generation
-    assert relevant_shock(model, model.firms["IREN"]) == 5  # owns GPUs
-    assert relevant_shock(model, model.firms["OpenAI"]) == 1
-    model.shock_events = {"bitcoin": 3}
-    assert relevant_shock(model, model.firms["OpenAI"]) == -1
+    agents, events = model.world.agents, model.world.events
+    bitcoin = events.record_shock("bitcoin", "crash")
+    assert agents.latest_shock_of(model.firms["OpenAI"].row) == -1  # labs: demand only
+    demand = events.record_shock("demand", "slowdown")
+    chips = events.record_shock("chips", "new generation")
+    assert agents.latest_shock_of(model.firms["Riot"].row) == bitcoin  # no GPUs: not chips
+    assert agents.latest_shock_of(model.firms["IREN"].row) == chips  # owns GPUs
+    assert agents.latest_shock_of(model.firms["OpenAI"].row) == demand

@@ -4,8 +4,15 @@ import argparse
 import textwrap
 
 import pandas as pd
+import pytest
 
 from bubblesim.sweep import cli
+
+
+@pytest.fixture(autouse=True)
+def allow_test_runners(monkeypatch):
+    """The small runners of ``tests/test_sweep_runners.py`` are custom runners: allow them."""
+    monkeypatch.setenv("BUBBLESIM_ALLOW_RUNNERS", "tests.test_sweep_runners")
 
 
 def toy_experiment(tmp_path, depths="[0.0, 0.4]"):

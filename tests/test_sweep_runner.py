@@ -28,6 +28,12 @@ from bubblesim.sweep import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def allow_test_runners(monkeypatch):
+    """The small runners of ``tests/test_sweep_runners.py`` are custom runners: allow them."""
+    monkeypatch.setenv("BUBBLESIM_ALLOW_RUNNERS", "tests.test_sweep_runners")
+
+
 def write_experiment(
     tmp_path, *, runner="toy_runner", depths="[0.0, 0.1, 0.2]", seeds=4, extra="", name="exp.toml"
 ):
@@ -246,12 +252,12 @@ def test_compaction_keeps_one_dataset_and_resume_counts_compacted_runs(tmp_path)
     out = tmp_path / "out"
     run_sweep(exp, out, workers=1, max_seeds=1, progress=False)
     before = load_results(out)
-    assert compact(out) == {"runs": 6, "series": 6}
+    assert compact(out) == {"runs": 6, "series": 6, "quarantined": 0}
     assert [p.name for p in (out / "runs").iterdir()] == ["chunk-000000.parquet"]
     pd.testing.assert_frame_equal(load_results(out), before)
     rest = run_sweep(exp, out, workers=1, progress=False)
     assert (rest.skipped, rest.completed) == (6, 6)
-    assert compact(out) == {"runs": 6, "series": 6}
+    assert compact(out) == {"runs": 6, "series": 6, "quarantined": 0}
     assert sorted(p.name for p in (out / "runs").iterdir()) == [
         "chunk-000000.parquet",
         "chunk-000001.parquet",
@@ -289,7 +295,7 @@ def test_a_task_writes_its_finished_runs_as_one_batch_file_that_resume_and_compa
     assert len(load_failures(out)) == 4
     again = run_sweep(exp, out, workers=1, chunk_size=4, progress=False)
     assert (again.skipped, again.completed, again.failed) == (8, 0, 4)
-    assert compact(out) == {"runs": 8, "series": 8}
+    assert compact(out) == {"runs": 8, "series": 8, "quarantined": 0}
     assert run_ids(out) == ["chunk-000000.parquet"]
     pd.testing.assert_frame_equal(load_results(out), frame)
     # an interrupted compaction leaves a batch file whose runs are all in a chunk: removed

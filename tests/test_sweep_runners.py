@@ -7,6 +7,7 @@ real model.
 """
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,3 +80,16 @@ def parent_runner(*, scenario="baseline", overrides=None, seed=0, steps=None):
     """Like :func:`toy_runner`, with the id of the process that started the worker as a scalar."""
     result = toy_runner(scenario=scenario, overrides=overrides, seed=seed, steps=steps)
     return ToyResult({**result.scalars, "worker_parent_pid": float(os.getppid())}, result.series)
+
+
+def sleepy_runner(*, scenario="baseline", overrides=None, seed=0, steps=None):
+    """Like :func:`toy_runner`, but each run takes ``sleep_s`` seconds (for kill and lock tests)."""
+    overrides = dict(overrides or {})
+    time.sleep(float(overrides.pop("sleep_s", 0.2)))
+    result = toy_runner(scenario=scenario, overrides=overrides, seed=seed, steps=steps)
+    return ToyResult({**result.scalars, "worker_pid": float(os.getpid())}, result.series)
+
+
+def positional_runner(scenario, overrides, seed):
+    """A runner with the wrong signature (no ``steps``, positional only in spirit)."""
+    return toy_runner(scenario=scenario, overrides=overrides, seed=seed)

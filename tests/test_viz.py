@@ -18,8 +18,8 @@ import pytest
 import solara
 from solara.components.datatable import DataTableWidget
 
+from bubblesim.accounts.events import Cause, Clock, EventKind, EventLog
 from bubblesim.config import ConfigError, flat_values, parameters
-from bubblesim.events import Cause, EventKind, EventLog
 from bubblesim.model import BubbleModel
 from bubblesim.scenarios import load_scenario, scenario_config
 from viz import catalog
@@ -645,19 +645,21 @@ def test_two_explorers_never_share_a_model():
 
 
 # -- cascades ------------------------------------------------------------------------------------
-def _firm(uid, name):
-    return SimpleNamespace(unique_id=uid, name=name)
-
-
 def _cascade_log() -> EventLog:
-    log = EventLog()
-    a, b, c = _firm(1, "A"), _firm(2, "B"), _firm(3, "C")
-    shock = log.record(1, EventKind.SHOCK, detail="AI demand slowdown begins (depth 0.90)")
-    refused = log.record(2, EventKind.EQUITY_REFUSED, a, trigger=shock)
-    default_a = log.record(3, EventKind.DEFAULT, a, cause=Cause.ILLIQUIDITY, trigger=refused)
-    loss = log.record(3, EventKind.LOAN_DEFAULTED, b, trigger=default_a)
-    log.record(4, EventKind.DEFAULT, b, cause=Cause.COUNTERPARTY, trigger=loss)
-    log.record(5, EventKind.DEFAULT, c, cause=Cause.INSOLVENCY)
+    clock = Clock()
+    log = EventLog(clock, identity=lambda row: (row + 1, "ABC"[row]))
+    a, b, c = 0, 1, 2  # agent rows; unique ids 1, 2 and 3
+    clock.tick()
+    shock = log.record(EventKind.SHOCK, detail="AI demand slowdown begins (depth 0.90)")
+    clock.tick()
+    refused = log.record(EventKind.EQUITY_REFUSED, a, trigger=shock)
+    clock.tick()
+    default_a = log.record(EventKind.DEFAULT, a, cause=Cause.ILLIQUIDITY, trigger=refused)
+    loss = log.record(EventKind.LOAN_DEFAULTED, b, trigger=default_a)
+    clock.tick()
+    log.record(EventKind.DEFAULT, b, cause=Cause.COUNTERPARTY, trigger=loss)
+    clock.tick()
+    log.record(EventKind.DEFAULT, c, cause=Cause.INSOLVENCY)
     return log
 
 
@@ -856,7 +858,7 @@ def test_ui_runs_in_production_mode_and_warns_for_a_non_loopback_host(monkeypatc
     from bubblesim import cli
 
     calls = []
-    monkeypatch.setattr("subprocess.call", lambda cmd, env=None: calls.append((cmd, env)) or 0)
+    monkeypatch.setattr(cli, "serve", lambda cmd, env=None: calls.append((cmd, env)) or 0)
     assert cli.main(["ui"]) == 0
     assert "--production" in calls[-1][0]
     assert "--no-check-version" in calls[-1][0]

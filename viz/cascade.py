@@ -4,7 +4,7 @@ Every default records the event that triggered it (``Event.trigger``), and that 
 back to an origin (``EventLog.chain``). A link to another agent's event (a default, a defaulted
 loan, a refused rollover) is a cause: the default was *triggered by* it. A link to an exogenous
 shock is an attribution: a default without another cause is traced to the latest shock its agent
-is exposed to (``bubblesim.lifecycle.relevant_shock``), so it is labelled *exposed to*.
+is exposed to (``AgentRegistry.latest_shock_of``), so it is labelled *exposed to*.
 
 With a pinned run to compare against, a default that also happens there is marked, and marked as
 happening *without the shock* when the pinned run never had that shock.
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bubblesim.events import Event, EventKind
+from bubblesim.accounts.events import Event, EventKind
 
 TRIGGERED = "triggered by"
 EXPOSED = "exposed to"

@@ -15,7 +15,7 @@ import solara
 import traitlets
 from ipyvuetify import VuetifyTemplate
 
-from bubblesim.events import EventKind
+from bubblesim.accounts.events import EventKind
 from viz.cascade import EXPOSED, NO_TRIGGER, default_links, shock_key
 
 COL_W, ROW_H, NODE_W, NODE_H = 190, 26, 150, 18

@@ -1,4 +1,4 @@
-"""Time-series charts of the model-level series (``bubblesim.metrics`` reporters), as SVG.
+"""Time-series charts of the model-level series (``bubblesim.reporting.metrics`` reporters), as SVG.
 
 Nine panels, one unit each, against the week; the x axis runs to the horizon so the charts do
 not rescale while playing. A pinned run is overlaid in dashed lines of the same colours.

@@ -89,7 +89,7 @@ def slider_bounds(info: ParameterInfo) -> tuple[float, float, float] | None:
     Integers without an upper bound get one only when they count weeks (up to ten years);
     floats need both bounds.
     """
-    ann, lo, hi = info.annotation, info.ge, info.le
+    ann, lo, hi = info.annotation, info.lower, info.upper
     if ann is int:
         lo = lo if lo is not None else min(int(info.default), 0)
         if hi is None and info.unit.startswith("weeks"):

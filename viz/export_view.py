@@ -18,7 +18,7 @@ import solara
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bubblesim.events import Event
+from bubblesim.accounts.events import Event
 from viz.catalog import scenario_toml
 from viz.charts import PANELS
 from viz.network_view import HEALTH_COLOURS, frame_data, static_nodes

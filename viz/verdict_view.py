@@ -1,6 +1,6 @@
 """The cascade verdict at the week on screen: its rule, each leg, and how far from its threshold.
 
-A run is a cascade when every active criterion of ``bubblesim.verdict`` holds at once; a
+A run is a cascade when every active criterion of ``bubblesim.reporting.verdict`` holds at once; a
 threshold of zero drops its criterion. Each leg shows its magnitude, its threshold and the
 distance between them in percentage points; with a pinned run, both runs side by side.
 """

@@ -2,104 +2,198 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+import numpy as np
+from numba import njit
+
 from bubblesim.agents.base import AgentType, Firm
-from bubblesim.economics import desired_compute_mw, ewma
-from bubblesim.instruments import ContractKind
+from bubblesim.columns import Table
+from bubblesim.economics import annualised_growth, desired_compute_mw, ewma
 
 QUARTER_WEEKS = 13
+"""Labs read growth quarter on quarter, so week-to-week noise does not swing plans."""
+
+
+class LabTable(Table):
+    """The labs' own state, one row per lab (in order of entry).
+
+    Columns: ``row`` (the lab's row in the firm table), ``revenue_share`` (its share of AI end
+    revenue), ``revenue_usd_per_year`` (its run-rate), ``expected_growth_per_year`` (adaptive
+    expectation), ``desired_mw`` (compute it wants this week), ``equity_refused_event`` (the
+    refusal since its last successful round, or −1), ``successor`` (firm row of the lab that
+    took over its business, or −1), ``observed_weeks`` (weeks of revenue it has seen).
+    """
+
+    FIELDS: ClassVar[dict[str, tuple]] = {
+        "row": (np.int64, -1),
+        "revenue_share": (np.float64, 0.0),
+        "revenue_usd_per_year": (np.float64, 0.0),
+        "expected_growth_per_year": (np.float64, 0.0),
+        "desired_mw": (np.float64, 0.0),
+        "equity_refused_event": (np.int64, -1),
+        "successor": (np.int64, -1),
+        "observed_weeks": (np.int64, 0),
+    }
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._history = np.zeros((16, QUARTER_WEEKS))  # revenue of the last quarter's weeks
+
+    def add(self, row: int, revenue_share: float) -> int:
+        """Register a lab (its firm row) and return its index."""
+        index = self._append(row=row, revenue_share=revenue_share)
+        if index >= self._history.shape[0]:
+            self._history = np.vstack([self._history, np.zeros_like(self._history)])
+        return index
+
+    def plan(
+        self,
+        labs: np.ndarray,
+        cash_usd: np.ndarray,
+        end_revenue_usd_per_year: float,
+        growth_per_year: float,
+        weight: float,
+        spend_to_revenue: float,
+        price_usd_per_mw_year: float,
+        funded: bool,
+        horizon_years: float,
+    ) -> None:
+        """``labs`` observe this week's end demand and set the compute they want (MW).
+
+        Revenue is the lab's share of end demand. Observed growth is quarter on quarter,
+        annualised (:func:`bubblesim.economics.annualised_growth`); expectations follow it
+        adaptively (:func:`bubblesim.economics.ewma`). A lab without revenue yet takes the
+        market's growth as its expectation; a lab without revenue a quarter ago observes no
+        growth. The compute wanted is ``D = m R (1 + gᵉ)^h / p``
+        (:func:`bubblesim.economics.desired_compute_mw`); without outside equity (``funded``
+        false) a lab wants no more than it can pay for: its revenue plus its cash spread over
+        two years.
+
+        Args:
+            labs: Indices of the labs that plan.
+            cash_usd: Their cash.
+            end_revenue_usd_per_year: AI end-demand revenue.
+            growth_per_year: The market's expected growth.
+            weight: Adaptive-expectation weight.
+            spend_to_revenue: ``m``.
+            price_usd_per_mw_year: ``p``.
+            funded: Whether the equity window was open last week.
+            horizon_years: ``h``.
+        """
+        _plan(
+            labs,
+            np.asarray(cash_usd, dtype=np.float64),
+            self.revenue_share,
+            self.revenue_usd_per_year,
+            self.expected_growth_per_year,
+            self._history,
+            self.observed_weeks,
+            self.desired_mw,
+            end_revenue_usd_per_year,
+            growth_per_year,
+            weight,
+            spend_to_revenue,
+            price_usd_per_mw_year,
+            funded,
+            horizon_years,
+        )
+
+    def refuse_equity(self, index: int, event: int) -> None:
+        """Its equity round was refused (event ``event``)."""
+        self._cols["equity_refused_event"][index] = event
+
+    def raised_equity(self, index: int) -> None:
+        """It raised equity: any earlier refusal no longer explains a default."""
+        self._cols["equity_refused_event"][index] = -1
+
+    def succeed(self, index: int, successor_index: int) -> None:
+        """A recapitalised successor takes over a defaulted lab's business and expectations."""
+        cols = self._cols
+        cols["successor"][index] = cols["row"][successor_index]
+        for name in ("revenue_usd_per_year", "expected_growth_per_year"):
+            cols[name][successor_index] = cols[name][index]
+
+
+def equity_need_usd(
+    weekly_bill_usd: np.ndarray,
+    revenue_usd_per_year: np.ndarray,
+    cash_usd: np.ndarray,
+    buffer_weeks: int,
+    raise_weeks: int,
+) -> np.ndarray:
+    """Size of the equity round each lab seeks now (0 if its cash buffer is enough).
+
+    A lab burning cash (contract bills above revenue) raises ``raise_weeks`` of its burn once
+    its cash falls below ``buffer_weeks`` of it.
+    """
+    burn = np.maximum(0.0, weekly_bill_usd - revenue_usd_per_year / 52)
+    short = (burn > 0) & (cash_usd < buffer_weeks * burn)
+    return np.where(short, raise_weeks * burn, 0.0)
 
 
 class Lab(Firm):
-    """An AI lab.
-
-    Args:
-        model: The model.
-        name: Display name.
-        cash_usd: Opening cash.
-        revenue_share: Its share of the AI end-demand revenue (the demand driver).
+    """An AI lab (a view of its rows in the firm and lab tables).
 
     Attributes:
+        revenue_share: Its share of the AI end-demand revenue (the demand driver).
         revenue_usd_per_year: Current revenue run-rate.
         expected_growth_per_year: Adaptive expectation of revenue growth.
         desired_mw: Compute it wants this week.
     """
 
-    def __init__(self, model, *, name: str, cash_usd: float, revenue_share: float):
-        super().__init__(model, name=name, kind=AgentType.LAB, cash_usd=cash_usd)
-        self.revenue_share = revenue_share
-        self.revenue_usd_per_year = 0.0
-        self.expected_growth_per_year = 0.0
-        self.desired_mw = 0.0
-        self.successor: Lab | None = None
-        self.equity_refused_event = -1  # the refusal since its last successful round
-        self._history: list[float] = []
+    TYPE = AgentType.LAB
+    exposures = ("demand",)
 
-    def observe(self, end_revenue_usd_per_year: float, growth_per_year: float, weight: float):
-        """Update revenue and growth expectations from this week's end demand.
+    def _lab(self, column: str):
+        return getattr(self.world.agents.labs, column)[self.index]
 
-        The observed growth is quarter on quarter, annualised (``(R_t / R_{t−13})^4 − 1``), so
-        week-to-week noise does not swing plans; expectations follow it adaptively.
-        """
-        new = self.revenue_share * end_revenue_usd_per_year
-        if self.revenue_usd_per_year <= 0:
-            self.expected_growth_per_year = growth_per_year
-        self._history.append(new)
-        if len(self._history) > QUARTER_WEEKS:
-            old = self._history.pop(0)
-            if old > 0:  # a lab without revenue has no observed growth
-                realised = min(5.0, max(-0.95, (new / old) ** (52 / QUARTER_WEEKS) - 1.0))
-                self.expected_growth_per_year = ewma(
-                    self.expected_growth_per_year, realised, weight
-                )
-        del self._history[: -QUARTER_WEEKS - 1]
-        self.revenue_usd_per_year = new
+    revenue_share = property(lambda self: float(self._lab("revenue_share")))
+    revenue_usd_per_year = property(lambda self: float(self._lab("revenue_usd_per_year")))
+    expected_growth_per_year = property(lambda self: float(self._lab("expected_growth_per_year")))
+    desired_mw = property(lambda self: float(self._lab("desired_mw")))
+    equity_refused_event = property(lambda self: int(self._lab("equity_refused_event")))
 
-    def decide_compute(
-        self,
-        spend_to_revenue: float,
-        price_usd_per_mw_year: float,
-        funded: bool = True,
-        horizon_years: float = 1.0,
-    ) -> float:
-        """Set and return the compute the lab wants (MW), from expected revenue.
+    @property
+    def successor(self) -> Lab | None:
+        """The lab that took over its business after its default, if any."""
+        row = int(self._lab("successor"))
+        return None if row < 0 else self.world.agents.firms[row]
 
-        Args:
-            spend_to_revenue: Compute spend per dollar of expected revenue.
-            price_usd_per_mw_year: Compute price.
-            funded: Whether outside equity is available. Without it the lab wants no more
-                than it can pay for: its revenue plus its cash spread over two years.
-            horizon_years: How far ahead it sizes compute on expected growth.
-        """
-        want = desired_compute_mw(
-            self.revenue_usd_per_year,
-            self.expected_growth_per_year,
-            spend_to_revenue,
-            price_usd_per_mw_year,
-            horizon_years,
-        )
+
+@njit(cache=True)
+def _plan(
+    labs,
+    cash,
+    share,
+    revenue,
+    growth,
+    history,
+    seen,
+    desired,
+    end_revenue,
+    market_growth,
+    weight,
+    spend,
+    price,
+    funded,
+    horizon,
+):  # pragma: no cover
+    """:meth:`LabTable.plan`, lab by lab (compiled loop)."""
+    quarters = 52.0 / QUARTER_WEEKS
+    for i in range(labs.size):
+        j = labs[i]
+        new = share[j] * end_revenue
+        if revenue[j] <= 0:
+            growth[j] = market_growth
+        slot = seen[j] % QUARTER_WEEKS
+        old = history[j, slot]
+        if seen[j] >= QUARTER_WEEKS and old > 0:
+            growth[j] = ewma(growth[j], annualised_growth(new, old, quarters), weight)
+        history[j, slot] = new
+        seen[j] += 1
+        revenue[j] = new
+        want = desired_compute_mw(new, growth[j], spend, price, horizon)
         if not funded:
-            affordable = self.revenue_usd_per_year + max(0.0, self.cash_usd) / 2.0
-            want = min(want, affordable / price_usd_per_mw_year)
-        self.desired_mw = want
-        return want
-
-    def contracted_mw(self) -> float:
-        """MW under active or pending GPU cloud contracts."""
-        return sum(c.mw for c in self.model.book.contracts_bought_by(self, ContractKind.GPU_CLOUD))
-
-    def usage_share(self) -> float:
-        """Share of its contracted capacity the lab wants to use this week (≤ 1)."""
-        contracted = self.contracted_mw()
-        return 1.0 if contracted <= 0 else min(1.0, self.desired_mw / contracted)
-
-    def weekly_bill_usd(self) -> float:
-        """Cash due on its contracts this week."""
-        return sum(c.cash_due_usd() for c in self.model.book.contracts_bought_by(self))
-
-    def equity_need_usd(self, buffer_weeks: int, raise_weeks: int) -> float:
-        """Size of the equity round the lab seeks now (0 if its cash buffer is enough)."""
-        bill = self.weekly_bill_usd()
-        burn = max(0.0, bill - self.revenue_usd_per_year / 52)
-        if burn <= 0 or self.cash_usd >= buffer_weeks * burn:
-            return 0.0
-        return raise_weeks * burn
+            want = min(want, (new + max(0.0, cash[i]) / 2.0) / price)
+        desired[j] = want

@@ -351,7 +351,9 @@ class BitcoinProcess:
         kappa = math.expm1(p.btc_jump_mean + 0.5 * p.btc_jump_std**2)
         diffusion = sigma * math.sqrt(dt) * self._rng.standard_normal()
         n_jumps = int(self._rng.poisson(lam * dt))
-        jumps = float(np.sum(self._rng.normal(p.btc_jump_mean, p.btc_jump_std, n_jumps)))
+        jumps = 0.0  # drawing no jump sizes consumes nothing from the generator
+        if n_jumps:
+            jumps = float(np.sum(self._rng.normal(p.btc_jump_mean, p.btc_jump_std, n_jumps)))
         return (mu - 0.5 * sigma**2 - lam * kappa) * dt + diffusion + jumps
 
     def step(self, week: int) -> BitcoinState:

@@ -123,6 +123,28 @@ class ExogenousDrivers:
         self._state = self._collect()
         return self._state
 
+    def shock_onsets(self) -> list[tuple[str, str]]:
+        """The shocks that begin at the current week, as ``(driver, description)``.
+
+        A slowdown, a scripted bitcoin crash and a rate shock begin at their configured weeks;
+        a chip generation on the week it arrives.
+        """
+        p, state = self.params, self._state
+        week = state.week
+        onsets = []
+        if p.demand.demand_slowdown_depth > 0 and week == p.demand.demand_slowdown_start_week:
+            depth = p.demand.demand_slowdown_depth
+            onsets.append(("demand", f"AI demand slowdown begins (depth {depth:.2f})"))
+        if p.bitcoin.btc_path == "crash" and week == p.bitcoin.btc_crash_start_week:
+            text = f"bitcoin crash begins (depth {p.bitcoin.btc_crash_depth:.0%})"
+            onsets.append(("bitcoin", text))
+        if p.rates.rate_shock_bp != 0 and week == p.rates.rate_shock_week:
+            onsets.append(("rates", f"rate shock begins ({p.rates.rate_shock_bp:+.0f} bp)"))
+        if state.new_generation_arrived:
+            text = f"new chip generation arrives (frontier ×{state.frontier_efficiency:.1f})"
+            onsets.append(("chips", text))
+        return onsets
+
     def _collect(self) -> DriverState:
         d, b, c = self.demand.state, self.bitcoin.state, self.chips.state
         return DriverState(

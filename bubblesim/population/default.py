@@ -12,7 +12,7 @@ book.
 
 from __future__ import annotations
 
-from bubblesim.instruments import Collateral, ContractKind
+from bubblesim.accounts.instruments import Collateral, ContractKind
 from bubblesim.population.spec import (
     ContractSpec,
     EconomySpec,

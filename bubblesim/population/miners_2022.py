@@ -28,7 +28,7 @@ rates) are set by the ``2022-redux`` preset, not here.
 
 from __future__ import annotations
 
-from bubblesim.instruments import Collateral
+from bubblesim.accounts.instruments import Collateral
 from bubblesim.population.spec import EconomySpec, LabSpec, LenderSpec, LoanSpec, MinerSpec
 
 M = 1e6

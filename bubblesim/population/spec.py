@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bubblesim.agents import Firm, Lab, Lender, Miner, Provider
-from bubblesim.instruments import Collateral, ContractKind, Status
+import numpy as np
+
+from bubblesim.accounts.instruments import Collateral, ContractKind, Status
+from bubblesim.agents import AgentType, Firm, Lab, Lender, Miner, Provider
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
-    from bubblesim.model import BubbleModel
+    from bubblesim.world import World
 
 
 @dataclass(frozen=True)
@@ -104,14 +106,14 @@ class EconomySpec:
     loans: list[LoanSpec] = field(default_factory=list)
 
 
-def build(model: BubbleModel, spec: EconomySpec) -> dict[str, Firm]:
-    """Create the agents and instruments of ``spec`` in ``model`` and open their books.
+def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
+    """Create the agents and instruments of ``spec`` in ``world`` and open their books.
 
     Lenders' cash is sized from their books: capital = ``capital_ratio`` × loans (scaled by the
     population's lender-capital scale), funding = loans − capital + a cash buffer.
 
     Args:
-        model: The model (its config, book and markets must exist).
+        world: The world (its config, book and markets must exist).
         spec: The economy.
 
     Returns:
@@ -120,38 +122,34 @@ def build(model: BubbleModel, spec: EconomySpec) -> dict[str, Firm]:
     Raises:
         ValueError: On duplicate names or instruments naming unknown agents.
     """
-    cfg = model.config
+    cfg = world.config
     pop = cfg.population
+    roster, table, ledger = world.agents, world.agents.table, world.ledger
     firms: dict[str, Firm] = {}
 
-    def add(firm: Firm) -> None:
-        if firm.name in firms:
-            raise ValueError(f"duplicate agent name {firm.name!r}")
+    def add(firm: Firm) -> Firm:
         firms[firm.name] = firm
+        return firm
 
     for s in spec.labs:
-        add(Lab(model, name=s.name, cash_usd=s.cash_usd, revenue_share=s.revenue_share))
+        add(roster.add(Lab, AgentType.LAB, s.name, s.cash_usd, revenue_share=s.revenue_share))
     for s in spec.providers:
-        p = Provider(
-            model,
-            name=s.name,
-            cash_usd=s.cash_usd,
-            big_tech=s.big_tech,
-            own_space_mw=s.own_space_mw,
-            other_income_usd_per_year=s.other_income_usd_per_year,
+        kind = AgentType.HYPERSCALER if s.big_tech else AgentType.NEOCLOUD
+        p = add(
+            roster.add(
+                Provider,
+                kind,
+                s.name,
+                s.cash_usd,
+                big_tech=s.big_tech,
+                own_space_mw=s.own_space_mw,
+                other_income_usd_per_year=s.other_income_usd_per_year,
+            )
         )
-        p.gpu_mw = s.gpu_mw
-        add(p)
+        table.set_gpus(p.row, s.gpu_mw)
     for s in spec.miners:
-        m = Miner(
-            model,
-            name=s.name,
-            cash_usd=s.cash_usd,
-            power_mw=s.power_mw,
-            asic_efficiency_j_per_th=cfg.markets.market_asic_efficiency_j_per_th,
-        )
-        m.gpu_mw = s.gpu_mw
-        add(m)
+        m = add(roster.add(Miner, AgentType.MINER, s.name, s.cash_usd, power_mw=s.power_mw))
+        table.set_gpus(m.row, s.gpu_mw)
 
     def scale_of(borrower: Firm) -> float:
         if isinstance(borrower, Miner):
@@ -170,14 +168,16 @@ def build(model: BubbleModel, spec: EconomySpec) -> dict[str, Firm]:
         capital = s.capital_ratio * loans * pop.population_lender_capital_scale
         buffer = s.cash_buffer_share * loans
         funding = max(0.0, loans - capital) + buffer
-        lender = Lender(
-            model,
-            name=s.name,
-            cash_usd=capital + funding,
-            funding_usd=funding,
-            capital_target_ratio=cfg.credit.credit_capital_ratio_target,
+        lender = add(
+            roster.add(
+                Lender,
+                AgentType.LENDER,
+                s.name,
+                capital + funding,
+                capital_target_ratio=cfg.credit.credit_capital_ratio_target,
+            )
         )
-        add(lender)
+        table.change_funding(lender.row, funding)
 
     for s in spec.loans:
         lender, borrower = firms[s.lender], firms[s.borrower]
@@ -186,10 +186,11 @@ def build(model: BubbleModel, spec: EconomySpec) -> dict[str, Firm]:
             continue
         # the loan's proceeds were spent before week 0 (on hardware, halls, capex): the lender's
         # cash became the loan; the borrower's spend is in its opening assets
-        lender.cash_usd -= principal
-        model.book.add_loan(
-            lender=lender,
-            borrower=borrower,
+        ledger.adjust_opening_cash(lender.row, -principal)
+        hardware = s.collateral in (Collateral.GPU, Collateral.ASIC)
+        world.book.loans.add(
+            lender=lender.row,
+            borrower=borrower.row,
             principal_usd=principal,
             spread_per_year=s.coupon_per_year,
             floating=s.floating,
@@ -197,48 +198,62 @@ def build(model: BubbleModel, spec: EconomySpec) -> dict[str, Firm]:
             collateral=s.collateral,
             covenant_ltv=s.covenant_ltv,
             instrument=s.instrument,
+            convertible=s.instrument.startswith("convertible"),
             start_week=-1,
-            amortisation_usd_per_week=principal / max(1, s.maturity_week)
-            if s.collateral in (Collateral.GPU, Collateral.ASIC)
-            else 0.0,
+            amortisation_usd_per_week=principal / max(1, s.maturity_week) if hardware else 0.0,
         )
 
+    miners = world.agents.miners
     for s in spec.contracts:
         if s.seller not in firms or s.buyer not in firms:
             raise ValueError(f"contract names unknown party: {s.seller!r} -> {s.buyer!r}")
         seller, buyer = firms[s.seller], firms[s.buyer]
-        contract = model.book.add_contract(
+        guarantor = firms.get(s.guarantor) if s.guarantor else None
+        active = s.start_week <= 0
+        world.book.contracts.add(
             kind=s.kind,
-            seller=seller,
-            buyer=buyer,
+            seller=seller.row,
+            buyer=buyer.row,
             mw=s.mw,
             price_usd_per_mw_year=s.price_usd_per_mw_year,
             start_week=s.start_week,
             end_week=s.start_week + s.term_weeks,
             take_or_pay_share=cfg.contracts.contract_take_or_pay_share,
             break_week=None if s.break_week is None else s.start_week + s.break_week,
-            guarantor=firms.get(s.guarantor) if s.guarantor else None,
+            guarantor=None if guarantor is None else guarantor.row,
             backstop_remaining_usd=s.backstop_usd,
             prepaid_usd=s.prepaid_usd,
             prepay_offset_usd_per_week=s.prepaid_usd / WEEKS_PER_YEAR,
-            status=Status.ACTIVE if s.start_week <= 0 else Status.PENDING,
+            status=Status.ACTIVE if active else Status.PENDING,
         )
         if s.kind is ContractKind.HOSTING and isinstance(seller, Miner):
-            seller.hall_gross_mw += s.mw * cfg.markets.market_pue
             hall_cost = s.mw * cfg.markets.market_colo_build_cost_usd_per_mw
-            if contract.status is Status.ACTIVE:
-                seller.halls_usd += hall_cost
-            else:
-                seller.construction_usd += hall_cost
-                seller.conversions.append((s.start_week, -1, hall_cost))  # power already off ASICs
+            if active:
+                miners.reserve_hall_power(seller.index, s.mw, cfg.markets.market_pue)
+                table.add_hall(seller.row, hall_cost)
+            else:  # power already off ASICs
+                miners.commit_hall(
+                    seller.index, s.start_week, -1, hall_cost, s.mw, cfg.markets.market_pue
+                )
+                table.start_hall(seller.row, hall_cost)
 
-    for firm in firms.values():
-        if isinstance(firm, Miner):
-            # sites given over to AI halls no longer hash
-            firm.asic_th = max(
-                0.0, (firm.power_mw - firm.hall_gross_mw) * 1e6 / firm.efficiency_j_per_th
-            )
-    model.markets.mark_all(firms.values())
-    for firm in firms.values():
-        firm.open_books()
+    efficiency = cfg.markets.market_asic_efficiency_j_per_th
+    for index, row in enumerate(miners.row.tolist()):
+        # sites given over to AI halls no longer hash
+        gross = float(miners.power_mw[index] - miners.hall_gross_mw[index])
+        table.set_asics(row, max(0.0, gross * 1e6 / efficiency), efficiency)
+    world.hardware.mark(np.arange(world.n_agents))
+    _open_books(world)
     return firms
+
+
+def _open_books(world: World) -> None:
+    """Set opening equity to assets minus liabilities, once the population exists."""
+    sheets = world.balance_sheets()
+    equity = sheets["assets_usd"] - sheets["liabilities_usd"]
+    for row in range(world.n_agents):
+        world.ledger.open_equity(row, float(equity[row]))
+        world.agents.table.open_debt(row, float(sheets["debt_usd"][row]))
+    lenders = world.agents.lenders
+    for index, row in enumerate(lenders.row.tolist()):
+        lenders.open_capital(index, float(equity[row]))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bubblesim.accounts.instruments import Collateral, ContractKind
 from bubblesim.config import ModelConfig
-from bubblesim.instruments import Collateral, ContractKind
 from bubblesim.population.spec import (
     ContractSpec,
     EconomySpec,

@@ -58,7 +58,15 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
                 f"unknown scenario {key!r}: not a preset ({', '.join(sorted(files))}) "
                 "nor a readable TOML file"
             )
-        text, name = path.read_text(encoding="utf-8"), path.stem
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            raise ConfigError(
+                f"scenario file {key!r} is not UTF-8 text (byte {err.start}); save it as UTF-8"
+            ) from None
+        except OSError as err:
+            raise ConfigError(f"cannot read scenario file {key!r}: {err.strerror}") from None
+        name = path.stem
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

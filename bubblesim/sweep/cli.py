@@ -9,14 +9,17 @@ written).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from bubblesim.sweep.experiment import ExperimentError
 from bubblesim.sweep.storage import OutputFolderError
+from bubblesim.sweep.validate import ALLOW_RUNNERS_ENV, DEFAULT_MAX_RUNS
 
 SWEEP_USAGE = (
-    "bubblesim sweep EXPERIMENT.toml [--out DIR] [--workers N] [--scheduler ADDRESS] ...\n"
+    "bubblesim sweep EXPERIMENT.toml [--out DIR] [--workers N] [--scheduler ADDRESS]\n"
+    "                [--max-runs N] [--allow-runner MODULE] ...\n"
     "       bubblesim sweep status DIR\n"
     "       bubblesim sweep compact DIR"
 )
@@ -61,6 +64,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="worker deaths after which a run is recorded as failed (default 3)",
     )
+    sweep.add_argument(
+        "--max-runs",
+        type=int,
+        default=DEFAULT_MAX_RUNS,
+        metavar="N",
+        help=f"refuse a design of more runs than this (default {DEFAULT_MAX_RUNS:,})",
+    )
+    sweep.add_argument(
+        "--allow-runner",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="let the experiment use a runner from this module (repeatable); a custom runner "
+        f"is code the sweep imports and runs (also: {ALLOW_RUNNERS_ENV}=MODULE,...)",
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     sweep.set_defaults(func=_sweep)
 
@@ -100,16 +118,26 @@ def _sweep(args: argparse.Namespace) -> int:
             chunk_size=args.chunk_size,
             max_attempts=args.max_attempts,
             progress=not args.quiet,
+            max_runs=args.max_runs,
+            allow_runners=args.allow_runner,
         )
     except (ExperimentError, OutputFolderError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
         print(
             f"\ninterrupted: finished runs are kept in {out}; run the same command to resume",
             file=sys.stderr,
         )
-        return 130
+        return 128 + int(signum)
+    except OSError as exc:  # e.g. a full disk
+        print(
+            f"error: cannot write to {out}: {exc.strerror or exc}; finished runs are kept, "
+            "run the same command to resume",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"{summary.out}: {summary.completed} done, {summary.failed} failed, "
         f"{summary.skipped} already done (skipped), {summary.total} planned "
@@ -146,7 +174,15 @@ def _compact(args: argparse.Namespace) -> int:
     except OutputFolderError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"error: cannot compact {args.folder}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(f"{args.folder}: merged {merged['runs']} run files and {merged['series']} series files")
+    if merged["quarantined"]:
+        print(
+            f"{args.folder}: set {merged['quarantined']} damaged files aside in quarantine/; "
+            "run the sweep again to redo their runs"
+        )
     return 0
 
 

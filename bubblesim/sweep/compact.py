@@ -21,29 +21,43 @@ from bubblesim.sweep.storage import (
     RUNS,
     SERIES,
     chunk_files,
-    held_run_ids,
+    lock_output,
+    quarantine,
     read_manifest,
+    read_run_ids,
+    remove_temp_files,
+    scan,
+    temp_path,
 )
 
 
 def compact(out: str | Path) -> dict[str, int]:
     """Merge the per-run and per-task files of a sweep folder into chunk files.
 
-    The chunk is written atomically before those files are removed; files whose
-    runs are already in a chunk (left by an interrupted compaction) are removed first.
+    The compaction holds the folder's writer lock, so it never runs beside a sweep. Damaged
+    files are first moved to ``quarantine/`` (their runs are redone by the next sweep); the
+    chunk is written atomically before the merged files are removed; files whose runs are
+    already in a chunk (left by an interrupted compaction) are removed first.
 
     Args:
         out: The sweep folder.
 
     Returns:
-        The number of runs merged, per folder (``{"runs": n, "series": m}``).
+        The number of runs merged, per folder (``{"runs": n, "series": m}``), and the number of
+        damaged files set aside (``"quarantined"``).
 
     Raises:
-        OutputFolderError: If the folder is not a sweep folder.
+        OutputFolderError: If the folder is not a sweep folder, or another process is writing
+            to it.
     """
     out = Path(out)
     read_manifest(out)
-    return {name: _compact_folder(out / name) for name in (RUNS, SERIES)}
+    with lock_output(out):
+        remove_temp_files(out)
+        damaged = scan(out).damaged
+        quarantine(out, damaged)
+        merged = {name: _compact_folder(out / name) for name in (RUNS, SERIES)}
+    return {**merged, "quarantined": len(damaged)}
 
 
 def _compact_folder(folder: Path) -> int:
@@ -52,19 +66,24 @@ def _compact_folder(folder: Path) -> int:
     chunks = chunk_files(folder)
     in_chunks: set[str] = set()
     for chunk in chunks:
-        in_chunks.update(held_run_ids(chunk))
+        in_chunks.update(read_run_ids(chunk) or [])
     loose = sorted(p for p in folder.glob("*.parquet") if not p.name.startswith(CHUNK_PREFIX))
-    held = {p: held_run_ids(p) for p in loose}
+    held = {p: read_run_ids(p) or [] for p in loose}
     for stale in [p for p, ids in held.items() if set(ids) <= in_chunks]:
         stale.unlink()
         del held[stale]
     if not held:
         return 0
     table = pa.concat_tables([pq.read_table(p) for p in held], promote_options="permissive")
-    target = folder / f"{CHUNK_PREFIX}{len(chunks):06d}.parquet"
-    tmp = target.with_name(target.name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, target)
+    numbers = [int(p.stem.removeprefix(CHUNK_PREFIX)) for p in chunks if p.stem[-6:].isdigit()]
+    target = folder / f"{CHUNK_PREFIX}{max(numbers, default=-1) + 1:06d}.parquet"
+    tmp = temp_path(target)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     for path in held:
         path.unlink()
     return len({run for ids in held.values() for run in ids})

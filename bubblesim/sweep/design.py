@@ -12,6 +12,7 @@ discrete uniform choice. All draws come from the design's own seed.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -108,16 +109,45 @@ def salib_problem(experiment: Experiment, *, unit: bool = False) -> dict[str, An
 
 
 def expected_points(experiment: Experiment) -> int:
-    """Number of points the design produces, from its definition alone."""
+    """Number of points the design produces, from its definition alone (nothing is built)."""
     design = experiment.design
     dim = len(experiment.parameters)
     if design.kind == "grid":
-        return int(np.prod([len(_grid_values(s)) for s in experiment.parameters.values()]))
+        return math.prod(_axis_length(s) for s in experiment.parameters.values())
     if design.kind == "sobol":
         return design.samples * (2 * dim + 2 if design.second_order else dim + 2)
     if design.kind == "morris":
         return design.trajectories * (dim + 1)
     return design.samples
+
+
+def expected_runs(experiment: Experiment, max_seeds: int | None = None) -> tuple[int, int]:
+    """The design's points and the seeds per point, from the definition alone.
+
+    Args:
+        experiment: The experiment.
+        max_seeds: Use only the first ``max_seeds`` seeds.
+
+    Returns:
+        ``(points, seeds)``; the sweep has ``points * seeds`` runs.
+    """
+    seeds = experiment.seed_count
+    if max_seeds is not None:
+        seeds = min(seeds, max_seeds)
+    return expected_points(experiment), seeds
+
+
+AXIS_BUILD_LIMIT = 10**6
+"""Integer ranges up to this many values are rounded to count their distinct values exactly."""
+
+
+def _axis_length(spec: ValuesSpec | RangeSpec | DistSpec) -> int:
+    """The number of values of a grid axis, without building a very long one."""
+    if isinstance(spec, RangeSpec) and (not spec.integer or spec.num > AXIS_BUILD_LIMIT):
+        if spec.integer:  # at most one value per integer in the range
+            return min(spec.num, abs(round(spec.stop) - round(spec.start)) + 1)
+        return spec.num
+    return len(_grid_values(spec))
 
 
 def _grid_values(spec: ValuesSpec | RangeSpec | DistSpec) -> list[Any]:

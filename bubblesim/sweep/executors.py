@@ -16,8 +16,10 @@ import gc
 import importlib
 import multiprocessing
 import os
+import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import ProcessPoolExecutor
@@ -53,10 +55,27 @@ def open_executor(
         holder = _LocalPool(workers, runner.partition(":")[0])
         try:
             yield holder.pool, holder.rebuild
-        except BaseException:  # e.g. Ctrl-C: finished runs are on disk; don't wait for the rest
-            holder.pool.shutdown(wait=False, cancel_futures=True)
+        except BaseException:  # Ctrl-C, SIGTERM, a full disk: finished runs are on disk
+            terminate_pool(holder.pool)  # the runs in progress are redone on resume
             raise
         holder.pool.shutdown(wait=True)
+
+
+def terminate_pool(pool: ProcessPoolExecutor, grace_s: float = 2.0) -> None:
+    """Stop a process pool now: cancel its queue and end its workers (SIGTERM, then SIGKILL)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    deadline = time.monotonic() + grace_s
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(max(0.0, deadline - time.monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _LocalPool:
@@ -74,12 +93,22 @@ class _LocalPool:
             for module in self.preload:
                 with contextlib.suppress(ImportError):  # a bad runner is reported per run
                     importlib.import_module(module)
+            from bubblesim.model import warm_up
+
+            warm_up()  # the compiled kernels, loaded once here, are shared with the workers
             gc.freeze()  # the driver's objects: not scanned by the workers' collector, not copied
-            self.pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+            self.pool = self._pool(multiprocessing.get_context("fork"))
             _start_workers(self.pool)
             gc.unfreeze()
         else:
             self.pool = self._new()
+
+    def _pool(self, context: Any) -> ProcessPoolExecutor:
+        from bubblesim.sweep.worker import init_worker
+
+        return ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=init_worker, initargs=(os.getpid(),)
+        )
 
     def _new(self) -> ProcessPoolExecutor:
         if _main_is_unimportable():  # e.g. a script piped to python: a fork server can't reload it
@@ -87,10 +116,10 @@ class _LocalPool:
         else:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(self.preload)
-        return ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._pool(context)
 
     def rebuild(self) -> ProcessPoolExecutor:
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        terminate_pool(self.pool)  # a broken pool: its survivors must not linger
         self.pool = self._new()
         return self.pool
 
@@ -113,12 +142,43 @@ def _main_is_unimportable() -> bool:
     return path is not None and not has_spec and not os.path.isfile(path)
 
 
+SCHEDULER_TIMEOUT_S = 10.0
+"""How long to wait for a Dask scheduler before giving up."""
+
+
+def check_scheduler(address: str, timeout_s: float = 3.0) -> None:
+    """Fail fast when a TCP/TLS scheduler address does not accept connections.
+
+    Raises:
+        ValueError: Naming the address and the reason (malformed, refused, timed out).
+    """
+    scheme, sep, rest = address.rpartition("://")
+    if sep and scheme not in ("tcp", "tls"):
+        return  # inproc://, ucx://, ...: left to Dask
+    host, colon, port = rest.rpartition(":")
+    host = host.strip("[]")
+    if not colon or not host or not port.isdigit():
+        raise ValueError(f"--scheduler {address!r} is not an address like tcp://host:8786")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout_s):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ValueError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
+
+
 @contextlib.contextmanager
 def _dask_executor(scheduler: str | None, workers: int) -> Iterator[Executor]:
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT_S)
+        except (OSError, TimeoutError) as exc:
+            raise ValueError(
+                f"cannot connect to the Dask scheduler at {scheduler}: {exc}"
+            ) from None
+        with client:
             yield client.get_executor(pure=False)
         return
     with (

@@ -43,7 +43,11 @@ from pydantic import (
 )
 
 DEFAULT_RUNNER = "bubblesim.simulate:run_simulation"
-RESERVED_NAMES = frozenset({"scenario", "seed", "steps", "overrides", "run_id", "point"})
+RESERVED_NAMES = frozenset(
+    {"scenario", "seed", "steps", "overrides", "run_id", "point", "config", "rng", "economy"}
+)
+MAX_SEED = 2**63 - 1
+"""The largest seed: run files store seeds as 64-bit signed integers."""
 
 Scalar = bool | int | float | str
 
@@ -156,8 +160,14 @@ ParamSpec = Annotated[
 class SeedRange(_Strict):
     """Seeds ``start, start+1, ..., start+count-1``."""
 
-    start: int = Field(default=0, ge=0)
+    start: int = Field(default=0, ge=0, le=MAX_SEED)
     count: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _fits(self) -> SeedRange:
+        if self.start + self.count - 1 > MAX_SEED:
+            raise ValueError(f"the last seed ({self.start + self.count - 1}) exceeds {MAX_SEED}")
+        return self
 
 
 class GridDesign(_Strict):
@@ -236,7 +246,7 @@ class Experiment(_Strict):
     runner: str = DEFAULT_RUNNER
     scenario: str = "baseline"
     steps: int | None = Field(default=None, ge=1)
-    seeds: list[Annotated[int, Field(ge=0)]] | SeedRange
+    seeds: list[Annotated[int, Field(ge=0, le=MAX_SEED)]] | SeedRange
     fixed: dict[str, Scalar] = Field(default_factory=dict)
     parameters: dict[str, ParamSpec] = Field(min_length=1)
     design: Design
@@ -280,14 +290,27 @@ class Experiment(_Strict):
             return list(range(self.seeds.start, self.seeds.start + self.seeds.count))
         return list(self.seeds)
 
-    def digest(self) -> str:
+    @property
+    def seed_count(self) -> int:
+        """The number of replication seeds (without listing them)."""
+        return self.seeds.count if isinstance(self.seeds, SeedRange) else len(self.seeds)
+
+    def digest(self, scenario_content: Any = None) -> str:
         """SHA-256 of everything that defines the runs (not the name, description or analysis).
 
         Two files with the same digest produce the same run ids with the same meaning, so a
         folder started with one can be resumed with the other.
+
+        Args:
+            scenario_content: What the ``scenario`` resolves to (a preset's or a scenario
+                file's overrides, or a file's SHA-256), so that editing a scenario file changes
+                the digest. None gives the digest of the experiment text alone (the digest of
+                folders made before the scenario's content was included).
         """
         data = self.model_dump(mode="json", exclude={"name", "description", "analysis"})
-        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        if scenario_content is not None:
+            data["scenario_content"] = scenario_content
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -353,6 +376,10 @@ def load_experiment(path: str | Path) -> Experiment:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExperimentError(
+            f"{path}: the experiment file is not UTF-8 text (byte {exc.start})"
+        ) from None
     except OSError as exc:
         raise ExperimentError(f"{path}: cannot read the experiment file ({exc.strerror})") from None
     return parse_experiment(text, source=str(path))

@@ -16,8 +16,12 @@ Results come back to the driver, which writes them (the workers need no shared f
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -31,12 +35,21 @@ from tqdm.auto import tqdm
 
 from bubblesim.sweep import storage
 from bubblesim.sweep.design import design_points, plan_runs
-from bubblesim.sweep.executors import open_executor
+from bubblesim.sweep.executors import check_scheduler, open_executor
 from bubblesim.sweep.experiment import (
     DEFAULT_RUNNER,
     Experiment,
     ExperimentError,
     load_experiment,
+)
+from bubblesim.sweep.validate import (
+    DEFAULT_MAX_RUNS,
+    allowed_runner_modules,
+    check_model,
+    check_runner,
+    check_runner_allowed,
+    check_size,
+    scenario_file_content,
 )
 from bubblesim.sweep.worker import ChunkTask, RunOutcome, RunSpec, execute_chunk
 
@@ -71,8 +84,17 @@ def run_sweep(
     chunk_size: int | None = None,
     max_attempts: int = 3,
     progress: bool = True,
+    max_runs: int = DEFAULT_MAX_RUNS,
+    allow_runners: Iterable[str] = (),
 ) -> SweepSummary:
     """Run (or resume) a sweep into an output folder.
+
+    Everything is checked before anything is written: the experiment file, the runner (only
+    the built-in one unless its module is allowed), the size of the design, the model's
+    names, scenario, fixed values, first design point and outcomes (built-in runner), the
+    folder (its experiment digest, which includes the scenario's content) and, for Dask, that
+    the scheduler answers. Then the folder's writer lock is taken, damaged result files are
+    set aside, and the manifest records the invocation.
 
     Args:
         experiment_path: The experiment TOML file.
@@ -85,25 +107,48 @@ def run_sweep(
         max_seeds: Use only the first N seeds of the experiment (a subset of its runs).
         chunk_size: Runs per task (default: automatic, 1 to 16).
         max_attempts: Worker deaths after which a run is recorded as failed.
-        progress: Show a progress bar.
+        progress: Show the planned count and a progress bar (on stderr).
+        max_runs: Refuse a design of more runs than this (counted before it is built).
+        allow_runners: Modules whose runners may be used, besides the built-in one (and those
+            named by ``BUBBLESIM_ALLOW_RUNNERS``). A custom runner is code execution.
 
     Returns:
         The summary of this invocation.
 
     Raises:
-        ExperimentError: If the experiment file is invalid (nothing is written).
-        OutputFolderError: If ``out`` holds another experiment's runs (nothing is written).
-        ValueError: For a bad argument.
+        ExperimentError: If the experiment is invalid, too large or names a runner that is
+            not allowed (nothing is written).
+        OutputFolderError: If ``out`` holds another experiment's runs, or another process is
+            writing to it (nothing is written).
+        ValueError: For a bad argument or an unreachable scheduler (nothing is written).
+        KeyboardInterrupt: On Ctrl-C, SIGTERM or SIGHUP (:class:`SweepInterrupted`); the
+            workers are stopped and the finished runs kept.
+        OSError: If results cannot be written (e.g. a full disk); finished runs are kept.
     """
     start = time.perf_counter()
     path = Path(experiment_path)
+    source = str(path)
     experiment = load_experiment(path)
-    check_model_names(experiment, source=str(path))
-    _check_args(workers, chunk_size, max_attempts, executor)
+    _check_args(workers, chunk_size, max_attempts, executor, max_seeds, max_runs)
+    check_runner_allowed(experiment, allowed_runner_modules(allow_runners), source=source)
+    n_points, n_seeds = check_size(experiment, max_runs, max_seeds, source=source)
+    design = design_points(experiment)  # only now that its size is known to be acceptable
+    check_runner(experiment, source=source)
+    if experiment.runner == DEFAULT_RUNNER:
+        scenario_content: Any = check_model(experiment, design, source=source)
+    else:
+        scenario_content = scenario_file_content(experiment.scenario)
+    digest = experiment.digest(scenario_content)
     out = Path(out)
-    previous = storage.check_output(out, experiment)
-    design = design_points(experiment)
-    plan = plan_runs(experiment, design, max_seeds=max_seeds)
+    storage.check_output(out, experiment, digest)  # read-only: a refusal writes nothing
+    if scheduler:
+        check_scheduler(scheduler)
+    if progress:  # every check passed: what is about to run
+        print(
+            f"{experiment.name}: {n_points * n_seeds:,} runs ({n_points:,} points x "
+            f"{n_seeds:,} seeds)",
+            file=sys.stderr,
+        )
     workers = workers or os.cpu_count() or 1
     invocation = {
         "started_utc": storage.now_utc(),
@@ -112,34 +157,82 @@ def run_sweep(
         "scheduler": scheduler,
         "max_seeds": max_seeds,
     }
-    storage.init_output(
-        out,
-        experiment,
-        experiment_path=str(path),
-        experiment_text=path.read_text(encoding="utf-8"),
-        design=design,
-        previous=previous,
-        invocation=invocation,
-    )
-    done = storage.finished_ids(out)
-    todo = [r for r in plan if r[0] not in done]
-    skipped = len(plan) - len(todo)
-    inline = executor == "process" and not scheduler and workers == 1
-    size = chunk_size or (1 if inline else _auto_chunk(len(todo), workers))
-    chunks = TaskQueue(_chunks(experiment, design, todo, size))
-    # the pool first: its workers may fork from this process before the bar's thread starts
-    with open_executor(executor, scheduler, workers, experiment.runner) as (pool, rebuild):
-        bar = tqdm(
-            total=len(plan), initial=skipped, disable=not progress, unit="run", desc=experiment.name
-        )
-        tally = _Tally(out, bar, len(todo), max_attempts)
-        try:
-            _drive(pool, rebuild, chunks, tally, in_flight=2 * workers)
-        finally:
-            bar.close()
+    with storage.lock_output(out), _stop_on_signals():
+        previous = storage.check_output(out, experiment, digest)  # again, with the lock held
+        found = storage.scan(out)
+        plan = plan_runs(experiment, design, max_seeds=max_seeds)
+        todo = [r for r in plan if r[0] not in found.done]
+        skipped = len(plan) - len(todo)
+        inline = executor == "process" and not scheduler and workers == 1
+        size = chunk_size or (1 if inline else _auto_chunk(len(todo), workers))
+        chunks = TaskQueue(_chunks(experiment, design, todo, size))
+        # the pool first: its workers may fork from this process before the bar's thread starts
+        with open_executor(executor, scheduler, workers, experiment.runner) as (pool, rebuild):
+            storage.remove_temp_files(out)
+            moved = storage.quarantine(out, found.damaged)
+            if moved and progress:
+                print(
+                    f"{out}: set {len(moved)} damaged result files aside in "
+                    f"{storage.QUARANTINE}/; their runs are done again",
+                    file=sys.stderr,
+                )
+            storage.init_output(
+                out,
+                experiment,
+                experiment_path=source,
+                experiment_text=path.read_text(encoding="utf-8"),
+                design=design,
+                previous=previous,
+                invocation=invocation,
+                digest=digest,
+                scenario_content=scenario_content,
+            )
+            bar = tqdm(
+                total=len(plan),
+                initial=skipped,
+                disable=not progress,
+                unit="run",
+                desc=experiment.name,
+            )
+            tally = _Tally(out, bar, len(todo), max_attempts)
+            try:
+                _drive(pool, rebuild, chunks, tally, in_flight=2 * workers)
+            finally:
+                bar.close()
     return SweepSummary(
         out, len(plan), skipped, tally.completed, tally.failed, time.perf_counter() - start
     )
+
+
+class SweepInterrupted(KeyboardInterrupt):
+    """The sweep was stopped by a signal (SIGTERM, SIGHUP); ``signum`` names it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by signal {signal.Signals(signum).name}")
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into :class:`SweepInterrupted` while the sweep runs.
+
+    The exception unwinds through the executor, which terminates its workers, and the lock;
+    Ctrl-C (SIGINT) already raises ``KeyboardInterrupt``. Only the main thread can do this.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise SweepInterrupted(signum)
+
+    wanted = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {s: signal.signal(s, stop) for s in wanted}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def check_model_names(experiment: Experiment, *, source: str) -> None:
@@ -150,10 +243,8 @@ def check_model_names(experiment: Experiment, *, source: str) -> None:
     """
     if experiment.runner != DEFAULT_RUNNER:
         return
-    try:
-        from bubblesim.config import parameters
-    except ImportError:  # pragma: no cover - the model's configuration is not installed
-        return
+    from bubblesim.config import parameters
+
     known = parameters()
     unknown = sorted(n for n in [*experiment.fixed, *experiment.parameters] if n not in known)
     if unknown:
@@ -164,7 +255,12 @@ def check_model_names(experiment: Experiment, *, source: str) -> None:
 
 
 def _check_args(
-    workers: int | None, chunk_size: int | None, max_attempts: int, executor: Any
+    workers: int | None,
+    chunk_size: int | None,
+    max_attempts: int,
+    executor: Any,
+    max_seeds: int | None,
+    max_runs: int,
 ) -> None:
     if workers is not None and workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
@@ -174,6 +270,10 @@ def _check_args(
         raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
     if isinstance(executor, str) and executor not in ("process", "dask"):
         raise ValueError(f"executor must be 'process' or 'dask', got {executor!r}")
+    if max_seeds is not None and max_seeds < 1:
+        raise ValueError(f"max_seeds must be at least 1, got {max_seeds}")
+    if max_runs < 1:
+        raise ValueError(f"max_runs must be at least 1, got {max_runs}")
 
 
 def _auto_chunk(n_runs: int, workers: int) -> int:

@@ -22,6 +22,8 @@ class SweepStatus:
     errors: Counter = field(default_factory=Counter)
     extra_files: int = 0
     subset: tuple[int, int, int] | None = None  # (max_seeds, done, total) of the last run
+    damaged: tuple[str, ...] = ()  # result files that cannot be read (their runs are missing)
+    writer: int | None = None  # the process id of a sweep or compaction writing now
 
     @property
     def missing(self) -> int:
@@ -46,6 +48,16 @@ class SweepStatus:
             lines.append(
                 f"  the last invocation used the first {seeds} seeds per point: "
                 f"{done}/{total} of those done"
+            )
+        if self.writer is not None:
+            lines.append(
+                f"  a sweep or compaction is writing to this folder now (process {self.writer})"
+            )
+        if self.damaged:
+            shown = ", ".join(self.damaged[:3]) + (", ..." if len(self.damaged) > 3 else "")
+            lines.append(
+                f"  {len(self.damaged)} damaged result files ({shown}): their runs count as "
+                "missing; the next 'bubblesim sweep' sets them aside and redoes them"
             )
         for error, count in self.errors.most_common(max_errors):
             lines.append(f"  {count} x {error}")
@@ -72,13 +84,14 @@ def sweep_status(out: str | Path) -> SweepStatus:
     experiment = storage.manifest_experiment(manifest)
     design = design_points(experiment)
     planned = {rid for rid, _, _ in plan_runs(experiment, design)}
-    done = storage.finished_ids(out)
+    found = storage.scan(out)
+    done = found.done
     seeds = manifest["invocations"][-1].get("max_seeds") if manifest["invocations"] else None
     subset = None
     if seeds:
         ids = {rid for rid, _, _ in plan_runs(experiment, design, max_seeds=seeds)}
         subset = (seeds, len(done & ids), len(ids))
-    failures = [f for f in storage.load_failures(out) if f["run_id"] in planned]
+    failures = [f for f in storage.load_failures(out, done) if f["run_id"] in planned]
     errors = Counter(str(f["error"]).splitlines()[0] for f in failures)
     return SweepStatus(
         out,
@@ -89,4 +102,6 @@ def sweep_status(out: str | Path) -> SweepStatus:
         errors=errors,
         extra_files=len(done - planned),
         subset=subset,
+        damaged=tuple(str(p.relative_to(out)) for p in found.damaged),
+        writer=storage.writer_pid(out),
     )

@@ -11,9 +11,16 @@ Layout of an output folder::
     runs/chunk-NNNNNN.parquet  many runs, after ``bubblesim sweep compact`` (same columns)
     series/...               optional time series (week, run_id, point, seed, ...), same naming
     failures/<run_id>.json   parameters, seed, error, traceback of a failed run
+    quarantine/...           damaged result files set aside (their runs are done again)
+    .lock                    the writer's lock (it holds the writer's process id)
 
-Every file is written to a ``.tmp`` name and moved into place with ``os.replace``, so a killed
-sweep never leaves a half-written result. A task's runs are written together when the task
+Every file is written to a unique temporary name (``.NAME.PID-RANDOM.tmp``) and moved into place
+with ``os.replace``, so a killed sweep never leaves a half-written result. A result file is
+trusted only when it can be read: resume, ``status`` and ``compact`` read the run ids of every
+file (its Parquet footer and ``run_id`` column), and a damaged one (truncated, emptied, a full
+disk) is moved to ``quarantine/`` by the next writer, so its runs are done again. One writer at a
+time: a sweep or a compaction holds an advisory lock (``fcntl.flock``) on ``.lock`` in the folder,
+and a second writer stops with a clear error. A task's runs are written together when the task
 returns, which is also when they first exist outside the worker, so batching loses nothing on
 a crash and costs one file write per task instead of one per run. ``runs/*.parquet`` is one
 dataset for pandas (:func:`load_results`) or DuckDB (``SELECT ... FROM 'DIR/runs/*.parquet'``).
@@ -21,10 +28,13 @@ dataset for pandas (:func:`load_results`) or DuckDB (``SELECT ... FROM 'DIR/runs
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
-from collections.abc import Sequence
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bubblesim import __version__
+from bubblesim.processes import PARENT_ONLY_FDS
 from bubblesim.sweep.experiment import Experiment, parse_experiment
 from bubblesim.sweep.worker import RunOutcome
 
@@ -42,7 +53,9 @@ DESIGN = "design.parquet"
 RUNS = "runs"
 SERIES = "series"
 FAILURES = "failures"
-FORMAT_VERSION = 1
+QUARANTINE = "quarantine"
+LOCK = ".lock"
+FORMAT_VERSION = 2  # 2: the digest includes the scenario's content
 CHUNK_PREFIX = "chunk-"  # compacted files; run ids start with "p"
 BATCH_PREFIX = "batch-"  # one task's runs, as they arrive
 
@@ -56,12 +69,17 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def check_output(out: Path, experiment: Experiment) -> dict[str, Any] | None:
+def check_output(
+    out: Path, experiment: Experiment, digest: str | None = None
+) -> dict[str, Any] | None:
     """Refuse a folder holding another experiment's runs; return its manifest if any.
 
     Args:
         out: The output folder (may not exist).
         experiment: The experiment about to run.
+        digest: Its digest with the scenario's content (default: ``experiment.digest()``).
+            A folder made before digests included the scenario (format 1) is accepted when its
+            digest matches the experiment text's.
 
     Returns:
         The existing manifest, or None for a new or empty folder.
@@ -70,26 +88,98 @@ def check_output(out: Path, experiment: Experiment) -> dict[str, Any] | None:
         OutputFolderError: If the folder holds files but no manifest, or a manifest whose
             experiment digest differs. Nothing is written.
     """
+    digest = digest or experiment.digest()
     if not out.exists():
         return None
     if not out.is_dir():
         raise OutputFolderError(f"{out} exists and is not a folder")
     manifest_path = out / MANIFEST
     if not manifest_path.exists():
-        if any(out.iterdir()):
+        if any(p.name != LOCK for p in out.iterdir()):
             raise OutputFolderError(
                 f"{out} is not empty and has no {MANIFEST}; choose another --out"
             )
         return None
     manifest = read_manifest(out)
-    if manifest["experiment_digest"] != experiment.digest():
+    stored = manifest.get("experiment_digest")
+    legacy = manifest.get("format_version", 1) < 2 and stored == experiment.digest()
+    if stored != digest and not legacy:
         raise OutputFolderError(
-            f"{out} holds runs of a different version of the experiment "
-            f"({manifest['experiment_path']}, digest {manifest['experiment_digest'][:12]}; "
-            f"this one is {experiment.digest()[:12]}). Refusing to mix results: "
-            "use a new --out folder, or restore the original experiment file."
+            f"{out} holds runs of a different version of the experiment or of its scenario "
+            f"({manifest.get('experiment_path')}, digest {str(stored)[:12]}; "
+            f"this one is {digest[:12]}). Refusing to mix results: "
+            "use a new --out folder, or restore the original experiment and scenario files."
         )
     return manifest
+
+
+class OutputLock:
+    """The advisory lock of one writer on a sweep folder (see :func:`lock_output`)."""
+
+    def __init__(self, out: Path, fd: int, created: bool) -> None:
+        self.out, self.fd, self.created = out, fd, created
+
+
+@contextlib.contextmanager
+def lock_output(out: Path) -> Iterator[OutputLock]:
+    """Hold the folder's writer lock (``fcntl.flock`` on ``DIR/.lock``) for the block.
+
+    The folder is created if needed; if the block fails before anything else was written to a
+    folder created here, the folder is removed again.
+
+    Raises:
+        OutputFolderError: If another process holds the lock (its process id is named).
+    """
+    import fcntl
+
+    created = not out.exists()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise OutputFolderError(f"cannot write to {out}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "unknown"
+        os.close(fd)
+        raise OutputFolderError(
+            f"another sweep or compaction is writing to {out} (process {holder}); "
+            "wait for it to finish, or use another --out"
+        ) from None
+    lock = OutputLock(out, fd, created)
+    PARENT_ONLY_FDS.add(fd)  # a forked worker closes it: the lock dies with this process
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield lock
+    except BaseException:
+        if created and {p.name for p in out.iterdir()} <= {LOCK}:
+            shutil.rmtree(out, ignore_errors=True)  # nothing was written: leave no folder
+        raise
+    finally:
+        PARENT_ONLY_FDS.discard(fd)
+        os.close(fd)  # releases the lock
+
+
+def writer_pid(out: Path) -> int | None:
+    """The process id of the writer holding the folder's lock now, or None."""
+    import fcntl
+
+    try:
+        fd = os.open(out / LOCK, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = os.pread(fd, 64, 0).decode(errors="replace").strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
 
 
 def init_output(
@@ -101,6 +191,8 @@ def init_output(
     design: pd.DataFrame,
     previous: dict[str, Any] | None,
     invocation: dict[str, Any],
+    digest: str | None = None,
+    scenario_content: Any = None,
 ) -> dict[str, Any]:
     """Create the folder layout and write (or update) the manifest and the design table.
 
@@ -112,6 +204,8 @@ def init_output(
         design: The design points.
         previous: The existing manifest (from :func:`check_output`), if any.
         invocation: What this invocation used (workers, executor, seed limit, ...).
+        digest: The experiment's digest with its scenario's content.
+        scenario_content: What the scenario resolved to (stored for reference).
 
     Returns:
         The manifest written.
@@ -123,8 +217,9 @@ def init_output(
         "format_version": FORMAT_VERSION,
         "experiment_name": experiment.name,
         "experiment_path": experiment_path,
-        "experiment_digest": experiment.digest(),
+        "experiment_digest": digest or experiment.digest(),
         "experiment_text": experiment_text,
+        "scenario_content": scenario_content,
         "package_version": __version__,
         "python": platform.python_version(),
         "created_utc": previous["created_utc"] if previous else now_utc(),
@@ -141,9 +236,9 @@ def init_output(
         },
         "invocations": [*(previous or {}).get("invocations", []), invocation],
     }
-    _write_json(out / MANIFEST, manifest)
-    if not (out / DESIGN).exists():
+    if _unreadable(out / DESIGN):  # missing or damaged: the design is the same every time
         _write_table(pa.Table.from_pandas(design, preserve_index=True), out / DESIGN)
+    _write_json(out / MANIFEST, manifest)
     return manifest
 
 
@@ -168,11 +263,70 @@ def manifest_experiment(manifest: dict[str, Any]) -> Experiment:
 
 
 def finished_ids(out: Path) -> set[str]:
-    """Ids of the finished runs: those of every result file (per run, per task or chunk)."""
-    folder = out / RUNS
-    if not folder.is_dir():
-        return set()
-    return {run for path in folder.glob("*.parquet") for run in held_run_ids(path)}
+    """Ids of the finished runs: those of every readable result file (per task or chunk)."""
+    return scan(out).done
+
+
+class Scan:
+    """What a folder's result files hold: finished run ids, and the damaged files."""
+
+    def __init__(self, done: set[str], damaged: list[Path]) -> None:
+        self.done, self.damaged = done, damaged
+
+
+def scan(out: Path) -> Scan:
+    """Read the run ids of every result file; set aside the files that cannot be read.
+
+    A run is finished when its result file can be read and, if its task kept series, so can
+    the series file of the same name. The runs of a damaged file are not finished.
+
+    Returns:
+        The finished run ids and the damaged files (results and series, to quarantine).
+    """
+    done: set[str] = set()
+    damaged: list[Path] = []
+    runs, series = out / RUNS, out / SERIES
+    bad_series = {p.name for p in _parquet_files(series) if read_run_ids(p) is None}
+    for path in _parquet_files(runs):
+        ids = read_run_ids(path)
+        if ids is None or path.name in bad_series:
+            damaged.append(path)
+            if (series / path.name).exists():
+                damaged.append(series / path.name)
+        else:
+            done.update(ids)
+    damaged += [series / n for n in sorted(bad_series) if not (runs / n).exists()]
+    return Scan(done, damaged)
+
+
+def quarantine(out: Path, paths: Sequence[Path]) -> list[Path]:
+    """Move damaged files to ``quarantine/<runs|series>/`` (never deleted); return new paths."""
+    moved = []
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    for path in paths:
+        target = out / QUARANTINE / path.parent.name / f"{path.name}.{stamp}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        moved.append(target)
+    return moved
+
+
+def remove_temp_files(out: Path) -> int:
+    """Remove the temporary files a killed writer left (call with the lock held)."""
+    removed = 0
+    for folder in (out, out / RUNS, out / SERIES, out / FAILURES):
+        if folder.is_dir():
+            for path in folder.glob(".*.tmp"):
+                path.unlink(missing_ok=True)
+                removed += 1
+            for path in folder.glob("*.tmp"):  # the fixed names of earlier versions
+                path.unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
+def _parquet_files(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
 
 
 def chunk_files(folder: Path) -> list[Path]:
@@ -181,19 +335,47 @@ def chunk_files(folder: Path) -> list[Path]:
 
 
 def held_run_ids(path: Path) -> list[str]:
-    """The run ids a result or series file holds.
+    """The run ids a result or series file holds, read from its ``run_id`` column.
 
-    A ``<run_id>.parquet`` file holds the run its name gives; a batch or chunk file, the runs
-    of its ``run_id`` column.
+    Raises:
+        OutputFolderError: If the file cannot be read (truncated, empty, not Parquet).
     """
-    if not path.name.startswith((CHUNK_PREFIX, BATCH_PREFIX)):
-        return [path.stem]
-    return pq.read_table(path, columns=["run_id"]).column("run_id").to_pylist()
+    ids = read_run_ids(path)
+    if ids is None:
+        raise OutputFolderError(
+            f"{path} is damaged (not a readable Parquet file); run the sweep again to set it "
+            "aside and redo its runs"
+        )
+    return ids
 
 
-def failed_ids(out: Path) -> set[str]:
-    """Ids of the runs with a failure record (and no result)."""
-    return _ids(out / FAILURES, ".json") - finished_ids(out)
+def read_run_ids(path: Path) -> list[str] | None:
+    """The run ids of a result or series file, or None if it cannot be read.
+
+    The footer and the ``run_id`` column are read, so a truncated or emptied file is caught; a
+    ``<run_id>.parquet`` file must hold exactly the run its name gives.
+    """
+    try:
+        with pq.ParquetFile(path) as parquet:  # a third of read_table's cost per file
+            ids = parquet.read(columns=["run_id"]).column("run_id").to_pylist()
+    except (OSError, ValueError, KeyError, pa.ArrowException):
+        return None
+    if not path.name.startswith((CHUNK_PREFIX, BATCH_PREFIX)) and set(ids) != {path.stem}:
+        return None
+    return list(dict.fromkeys(ids))
+
+
+def _unreadable(path: Path) -> bool:
+    try:
+        pq.read_metadata(path)
+    except (OSError, ValueError, pa.ArrowException):
+        return True
+    return False
+
+
+def failed_ids(out: Path, done: set[str] | None = None) -> set[str]:
+    """Ids of the runs with a failure record (and no result; ``done`` if already scanned)."""
+    return _ids(out / FAILURES, ".json") - (finished_ids(out) if done is None else done)
 
 
 def write_runs(out: Path, outcomes: Sequence[RunOutcome]) -> None:
@@ -260,15 +442,17 @@ def load_results(out: str | Path) -> pd.DataFrame:
 
     Returns:
         One row per finished run, sorted by point and seed (empty if none finished).
+
+    Raises:
+        OutputFolderError: If the folder is not a sweep folder or a result file is damaged
+            (running the sweep again sets it aside and redoes its runs).
     """
     out = Path(out)
     read_manifest(out)
     files = sorted((out / RUNS).glob("*.parquet"))
     if not files:
         return pd.DataFrame(columns=["run_id", "point", "seed"])
-    frame = pa.concat_tables(
-        [pq.read_table(f) for f in files], promote_options="permissive"
-    ).to_pandas()
+    frame = pa.concat_tables([_read(f) for f in files], promote_options="permissive").to_pandas()
     frame = frame.drop_duplicates("run_id")  # a compaction interrupted before its cleanup
     return frame.sort_values(["point", "seed"], kind="stable").reset_index(drop=True)
 
@@ -278,8 +462,16 @@ def load_series(out: str | Path) -> pd.DataFrame:
     files = sorted((Path(out) / SERIES).glob("*.parquet"))
     if not files:
         return pd.DataFrame(columns=["week", "run_id", "point", "seed"])
-    frame = pa.concat_tables([pq.read_table(f) for f in files]).to_pandas()
+    frame = pa.concat_tables([_read(f) for f in files]).to_pandas()
     return frame.drop_duplicates(["run_id", "week"]).reset_index(drop=True)
+
+
+def _read(path: Path) -> pa.Table:
+    try:
+        return pq.read_table(path)
+    except (OSError, ValueError, pa.ArrowException):
+        held_run_ids(path)  # raises the error naming the damaged file
+        raise
 
 
 def load_design(out: str | Path) -> pd.DataFrame:
@@ -287,13 +479,24 @@ def load_design(out: str | Path) -> pd.DataFrame:
     return pq.read_table(Path(out) / DESIGN).to_pandas()
 
 
-def load_failures(out: str | Path) -> list[dict[str, Any]]:
-    """The failure records of runs that have no result, sorted by run id."""
+def load_failures(out: str | Path, done: set[str] | None = None) -> list[dict[str, Any]]:
+    """The failure records of runs that have no result, sorted by run id.
+
+    A record that cannot be read still counts: its error says so, and resume redoes the run.
+
+    Args:
+        out: The sweep folder.
+        done: The finished run ids, if already scanned (:func:`scan`).
+    """
     out = Path(out)
-    return [
-        json.loads((out / FAILURES / f"{rid}.json").read_text(encoding="utf-8"))
-        for rid in sorted(failed_ids(out))
-    ]
+    records = []
+    for rid in sorted(failed_ids(out, done)):
+        path = out / FAILURES / f"{rid}.json"
+        try:
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            records.append({"run_id": rid, "error": f"unreadable failure record {path.name}"})
+    return records
 
 
 def _ids(folder: Path, suffix: str) -> set[str]:
@@ -302,13 +505,26 @@ def _ids(folder: Path, suffix: str) -> set[str]:
     return {e.name[: -len(suffix)] for e in os.scandir(folder) if e.name.endswith(suffix)}
 
 
+def temp_path(path: Path) -> Path:
+    """A unique temporary name next to ``path`` (hidden, ends in ``.tmp``, never ``*.parquet``)."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:12]}.tmp")
+
+
 def _write_table(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    tmp = temp_path(path)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # e.g. a full disk: no partial file is left behind
+        raise
 
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    tmp = temp_path(path)
+    try:
+        tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

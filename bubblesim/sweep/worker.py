@@ -9,12 +9,18 @@ as that run's error, so the chunk goes on.
 from __future__ import annotations
 
 import importlib
+import inspect
+import os
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from bubblesim.processes import alive, close_parent_only_fds, die_with_parent
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -72,12 +78,68 @@ def resolve_runner(path: str) -> Callable[..., Any]:
     module_name, _, func_name = path.partition(":")
     try:
         module = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"runner {path!r}: cannot import {module_name!r} ({exc})") from exc
+    except Exception as exc:  # ImportError, or anything its top-level code raises
+        raise ValueError(
+            f"runner {path!r}: cannot import {module_name!r} ({type(exc).__name__}: {exc})"
+        ) from exc
     func = getattr(module, func_name, None)
     if not callable(func):
         raise ValueError(f"runner {path!r}: {module_name} has no function {func_name!r}")
     return func
+
+
+RUNNER_KEYWORDS = ("scenario", "overrides", "seed", "steps")
+
+
+def check_runner_signature(path: str, func: Callable[..., Any]) -> None:
+    """Check that a runner accepts the keyword arguments the sweep passes.
+
+    Raises:
+        ValueError: If ``func(scenario=..., overrides=..., seed=..., steps=...)`` cannot bind.
+    """
+    try:
+        inspect.signature(func).bind(**dict.fromkeys(RUNNER_KEYWORDS))
+    except TypeError as exc:
+        raise ValueError(
+            f"runner {path!r} must accept the keyword arguments {', '.join(RUNNER_KEYWORDS)} "
+            f"({exc})"
+        ) from None
+    except ValueError:  # no signature to inspect (a builtin): let the runs tell
+        return
+
+
+def init_worker(driver_pid: int) -> None:
+    """Set a local pool's worker up to die with its driver.
+
+    * Linux: ``PR_SET_PDEATHSIG`` sends the worker SIGKILL when its parent (the driver, or the
+      fork server, which exits when the driver does) dies, however the driver died.
+    * Everywhere: a daemon thread checks once a second that the driver is still there (its
+      parent did not change), and exits the worker if not.
+    * Ctrl-C is the driver's to handle: the worker ignores SIGINT, and the driver terminates
+      its workers when it stops; SIGTERM and SIGHUP end a worker at once.
+    * The driver's lock on the output folder is closed in the worker, so it is released the
+      moment the driver dies, whatever the workers do.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for name in ("SIGTERM", "SIGHUP"):  # not the driver's handlers, inherited by a fork
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    close_parent_only_fds()  # the driver's folder lock must not outlive the driver
+    parent = os.getppid()
+    die_with_parent()
+    if not alive(driver_pid) or os.getppid() != parent:  # the driver died while we started
+        os._exit(1)
+    thread = threading.Thread(
+        target=_watch_driver, args=(driver_pid, parent), name="watch-driver", daemon=True
+    )
+    thread.start()
+
+
+def _watch_driver(driver_pid: int, parent: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent or not alive(driver_pid):
+            os._exit(1)
 
 
 def execute_chunk(task: ChunkTask) -> list[RunOutcome]:

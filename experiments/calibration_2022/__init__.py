@@ -13,7 +13,7 @@ measured against the stylised facts of 2022 (calibration facts §5, MODEL.md):
   lag is reported too, and so are miner defaults at or before the lender distress, where the
   causality runs from miners to lenders);
 * peak-to-trough falls of the ASIC (collateral) price, hashprice and bitcoin;
-* whether the model's own cascade verdict (:mod:`bubblesim.verdict`) fires.
+* whether the model's own cascade verdict (:mod:`bubblesim.reporting.verdict`) fires.
 
 Targets and tolerances (justified in ``docs/calibration.md``) are :data:`TARGETS`; a metric
 passes when the simulated 10–90% range across seeds overlaps the target widened by its
@@ -34,10 +34,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
+from bubblesim.accounts.events import EventKind
+from bubblesim.accounts.instruments import Collateral, Status
 from bubblesim.agents import Health
-from bubblesim.events import EventKind
-from bubblesim.instruments import Collateral, Status
-from bubblesim.verdict import max_drawdown
+from bubblesim.reporting.verdict import max_drawdown
 
 SCENARIO = "2022-redux"
 STEPS_WEEKS = 104

@@ -168,7 +168,8 @@ def _write_all(rows: Iterable, writer: csv.DictWriter, fh, bar: tqdm) -> None:
 def cascade_flags(runs: pd.DataFrame, verdict: VerdictParams | None = None) -> pd.DataFrame:
     """Add the verdict criteria and the cascade flag, recomputed from the stored magnitudes.
 
-    A threshold of zero drops its criterion, as in :func:`bubblesim.verdict.cascade_verdict`.
+    A threshold of zero drops its criterion, as in
+    :func:`bubblesim.reporting.verdict.cascade_verdict`.
     """
     v = verdict or VerdictParams()
     out = runs.copy()

@@ -6,8 +6,9 @@ facts):
 * leveraged miners holding at least ``verdict_miner_capacity_share`` of the leveraged miners'
   power capacity default within one window of ``verdict_window_weeks``;
 * lenders lose at least ``verdict_lender_loss_share`` of their initial capital;
-* credit supply (what lenders' capital lets them hold, :func:`bubblesim.metrics.credit_supply_usd`)
-  falls at least ``verdict_credit_contraction_share`` below its running peak.
+* credit supply (what lenders' capital lets them hold,
+  :func:`bubblesim.reporting.metrics.credit_supply_usd`) falls at least
+  ``verdict_credit_contraction_share`` below its running peak.
 
 A threshold of zero drops that criterion. The magnitudes are reported whether or not the verdict
 is positive, with the peak-to-trough fall of the GPU resale price.
@@ -21,8 +22,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from bubblesim.accounts.events import EventLog
 from bubblesim.economy_params import VerdictParams
-from bubblesim.events import EventLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +87,8 @@ def cascade_verdict(
     """Judge a run from its series and event log.
 
     Args:
-        series: The model-level series by name (``bubblesim.metrics`` reporters), one value
-            per collected week: the collector's lists or a DataFrame's columns.
+        series: The model-level series by name (``bubblesim.reporting.metrics`` reporters), one
+            value per collected week: the collector's lists or a DataFrame's columns.
         events: The event log.
         params: The verdict definition.
         leveraged_miner_mw: Power of miners with debt at week 0, MW.
