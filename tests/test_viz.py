@@ -28,7 +28,7 @@ from viz.app import ExplorerViews
 from viz.balance_sheets import BalanceSheets, sorted_frame
 from viz.cascade import EXPOSED, TRIGGERED, compare_mark, default_links
 from viz.cascade_tree import TreeWidget, cascade_tree, tree_traits
-from viz.charts import charts_svg
+from viz.charts import charts_svg, extra_columns, panels_for
 from viz.compare_view import parameter_diff
 from viz.controls import (
     CHANNELS,
@@ -54,7 +54,14 @@ from viz.export_view import (
     to_parquet,
 )
 from viz.fmt import m, number, param_value, points, share, usd_m
-from viz.network_view import HEIGHT, WIDTH, NetworkWidget, network_layout
+from viz.network_view import (
+    HEIGHT,
+    WIDTH,
+    NetworkWidget,
+    columns,
+    network_layout,
+    type_order,
+)
 from viz.seeds import SeedsJob
 from viz.state import AGENTS_TAB, TABS, Explorer, page_connected
 from viz.svg import nice_ticks, short_number
@@ -554,6 +561,42 @@ def test_the_verdict_states_its_rule_and_the_distance_of_each_leg():
     assert "pinned (week 50)" in verdict_html(
         50, scalars, criteria, values, (50, scalars, criteria, values), "pinned"
     )
+
+
+def test_the_views_read_new_series_agent_types_and_verdict_fields_generically():
+    # another branch may add a series, an agent type ("vendor") or a verdict field ("severity")
+    weeks = np.arange(4.0)
+    series = {
+        "week": weeks,
+        "ai_demand_mw": weeks,
+        "defaults_lender": weeks * 0,
+        "defaults_vendor": weeks,
+        "vendor_backlog_usd": weeks * 1e6,
+    }
+    assert extra_columns(series) == ["vendor_backlog_usd"]
+    panels = dict(panels_for(series, ["vendor_backlog_usd"]))
+    assert ("defaults_vendor", "vendor", 1.0) in panels["defaults by type, cumulative count"]
+    assert "vendor backlog usd" in panels
+    svg = charts_svg(series, extra=["vendor_backlog_usd"])
+    assert len(re.findall(r'font-weight="bold">([^<]+)</text>', svg)) == 10
+    assert ">vendor<" in svg
+    order = type_order(["lender", "vendor", "miner"])
+    assert order[:5] == ["lender", "miner", "neocloud", "hyperscaler", "lab"]
+    assert order[-1] == "vendor"
+    pos = network_layout(["lender", "vendor", "lab"], np.ones(3))
+    assert len({float(x) for x in pos[:, 0]}) == 3
+    caption_x = {name: x for x, name in columns(["vendor"])}
+    assert caption_x["vendors"] == pytest.approx(pos[1, 0], abs=1.0)
+    values = Explorer().run.values
+    scalars = {"cascade": 1.0, "n_defaults": 2, "severity": 0.4, "severity_band": "moderate"}
+    criteria = {"miner_defaults": True, "vendor_defaults": True}
+    html = verdict_html(10, scalars, criteria, values)
+    assert "✔ vendor defaults" in html
+    assert "severity: <b>40.0%</b>" in html
+    assert "severity band: <b>moderate</b>" in html
+    both = verdict_html(10, scalars, criteria, values, (10, scalars, criteria, values), "pinned")
+    assert "severity" in both
+    assert "vendor defaults" in both
 
 
 def test_an_imposed_default_turns_its_node_red_and_shows_in_the_timeline():

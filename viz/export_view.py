@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import io
+import math
 from html import escape
 
 import numpy as np
@@ -20,7 +21,7 @@ from matplotlib.figure import Figure
 
 from bubblesim.accounts.events import Event
 from viz.catalog import scenario_toml
-from viz.charts import PANELS
+from viz.charts import panels_for
 from viz.network_view import HEALTH_COLOURS, frame_data, static_nodes
 from viz.svg import PALETTE
 
@@ -79,15 +80,25 @@ def charts_png(run, week: int, horizon: int, pinned=None, pinned_week: int | Non
     """The chart panels as a PNG (pinned run dashed)."""
     series = run.timeline.series_upto(week)
     other = pinned.timeline.series_upto(pinned_week) if pinned is not None else None
-    fig = Figure(figsize=(13, 9), layout="constrained")
-    axes = fig.subplots(3, 3).ravel()
-    for ax, (title, lines) in zip(axes, PANELS, strict=True):
+    panels = panels_for(series)
+    rows = math.ceil(len(panels) / 3)
+    fig = Figure(figsize=(13, 3 * rows), layout="constrained")
+    axes = fig.subplots(rows, 3, squeeze=False).ravel()
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
+    for ax, (title, lines) in zip(axes, panels, strict=False):
         for colour, (column, label, scale) in enumerate(lines):
             for data, style, suffix in ((series, "-", ""), (other, "--", ", pinned")):
                 if data is None or column not in data:
                     continue
                 y = np.asarray(data[column], dtype=float) * scale
-                ax.plot(np.arange(y.size), y, style, color=PALETTE[colour], label=label + suffix)
+                ax.plot(
+                    np.arange(y.size),
+                    y,
+                    style,
+                    color=PALETTE[colour % len(PALETTE)],
+                    label=label + suffix,
+                )
         ax.set_title(title, fontsize=10)
         ax.set_xlim(0, max(horizon, 1))
         ax.set_xlabel("week")

@@ -17,9 +17,26 @@ import solara
 import traitlets
 from ipyvuetify import VuetifyTemplate
 
+from bubblesim.agents import AgentType
 from viz.timeline import DEFAULTED, HEALTH_NAMES, Timeline
 
 TYPE_ORDER = ("lender", "miner", "neocloud", "hyperscaler", "lab")
+"""The usual column order; a type not in it (a new agent type) gets a column after these."""
+
+
+def type_order(kinds: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The network's columns, in order.
+
+    :data:`TYPE_ORDER`, then every other registered agent type (``bubblesim.agents.AgentType``),
+    then any other type the agents have, in order of first appearance.
+    """
+    out = list(TYPE_ORDER)
+    for kind in [str(k) for k in AgentType] + [str(k) for k in kinds]:
+        if kind not in out:
+            out.append(kind)
+    return out
+
+
 HEALTH_COLOURS = {"healthy": "#2e7d32", "distressed": "#f9a825", "defaulted": "#c62828"}
 LABEL_LIMIT = 40  # economies up to this size get a name on every node
 WIDTH, HEIGHT = 760, 440
@@ -100,7 +117,7 @@ def network_layout(kinds: list[str], sizes_usd: np.ndarray) -> np.ndarray:
     Returns:
         An ``(n, 2)`` array of (x, y) in pixels of a ``WIDTH`` × ``HEIGHT`` drawing.
     """
-    groups: dict[str, list[int]] = {k: [] for k in TYPE_ORDER}
+    groups: dict[str, list[int]] = {k: [] for k in type_order(kinds)}
     for i, kind in enumerate(kinds):
         groups.setdefault(kind, []).append(i)
     col_w = (WIDTH - 2 * PAD_X) / len(groups)
@@ -190,10 +207,11 @@ def frame_data(timeline: Timeline, week: int, n: int) -> dict[str, object]:
     return {"r": radii.tolist(), "h": health.astype(int).tolist(), "edges": edges, "title": title}
 
 
-def columns() -> list[list]:
-    """The column captions (agent types)."""
-    col_w = (WIDTH - 2 * PAD_X) / len(TYPE_ORDER)
-    return [[PAD_X + col_w * (i + 0.5), f"{k}s"] for i, k in enumerate(TYPE_ORDER)]
+def columns(kinds: list[str] | tuple[str, ...] = ()) -> list[list]:
+    """The column captions (agent types), where :func:`network_layout` puts the columns."""
+    order = type_order(kinds)
+    col_w = (WIDTH - 2 * PAD_X) / len(order)
+    return [[PAD_X + col_w * (i + 0.5), f"{k}s"] for i, k in enumerate(order)]
 
 
 @solara.component
@@ -212,7 +230,7 @@ def NetworkView(  # noqa: N802
             on_select(index)
 
     element = NetworkWidget.element(
-        columns=columns(),
+        columns=columns(timeline.kinds),
         labels=n <= LABEL_LIMIT,
         selected=-1 if selected is None else int(selected),
         role=role,

@@ -268,7 +268,13 @@ class Timeline:
         """The model-level series from week 0 to ``week``, as arrays (``week`` included)."""
         series = self.series  # one reference: the play loop replaces, never changes, it
         stop = int(week) + 1
-        return {name: np.asarray(values[:stop], dtype=float) for name, values in series.items()}
+        out: dict[str, np.ndarray] = {}
+        for name, values in series.items():
+            try:
+                out[name] = np.asarray(values[:stop], dtype=float)
+            except (TypeError, ValueError):  # a non-numeric series (a label per week): not drawn
+                continue
+        return out
 
     def events_upto(self, week: int) -> list:
         """The event log as it stood at the end of ``week``."""

@@ -48,6 +48,46 @@ LEGS = (
 )
 
 
+KNOWN_SCALARS = {leg.scalar for leg in LEGS} | {
+    "cascade",
+    "first_default_week",
+    "n_defaults",
+    "gpu_price_peak_to_trough",
+}
+
+
+def extra_value(value) -> str:
+    """A verdict field the view does not know: shares as %, other numbers with separators."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        v = float(value)
+        return share(v) if 0.0 <= v <= 1.0 and not float(v).is_integer() else number(v)
+    return str(value)
+
+
+def extra_legs(scalars: dict, criteria: dict) -> list[tuple[str, str, bool | None]]:
+    """Fields of the verdict beyond the three legs (a severity, a new criterion), generically.
+
+    Returns:
+        ``(label, value, held)`` per extra criterion (``held`` True/False) or magnitude
+        (``held`` None), so a verdict that grows a field shows it without a change here.
+    """
+    names = {leg.name for leg in LEGS}
+    out: list[tuple[str, str, bool | None]] = []
+    for name, held in criteria.items():
+        if name not in names:
+            value = scalars.get(name)
+            out.append(
+                (name.replace("_", " "), "" if value is None else extra_value(value), bool(held))
+            )
+    shown = set(criteria)
+    for name, value in scalars.items():
+        if name not in KNOWN_SCALARS and name not in shown:
+            out.append((name.replace("_", " "), extra_value(value), None))
+    return out
+
+
 def rule_text(values: dict) -> str:
     """The verdict's rule in one sentence, with this run's thresholds."""
     window = int(values.get("verdict_window_weeks", 52))
@@ -109,6 +149,11 @@ def verdict_html(
             )
         gpu = share(scalars.get("gpu_price_peak_to_trough", math.nan))
         items.append(f"<li>GPU resale price, peak to trough: <b>{gpu}</b> (no threshold)</li>")
+        for label, value, held in extra_legs(scalars, criteria):
+            mark = "" if held is None else ("✔ " if held else "✘ ")
+            items.append(
+                f"<li class='verdict-extra'>{mark}{escape(label)}: <b>{escape(value)}</b></li>"
+            )
         return (
             "".join(lines)
             + "<ul class='verdict-legs' style='font-size: 0.85em; padding-left: 1.2em'>"
@@ -136,6 +181,10 @@ def verdict_html(
     if pinned is not None:
         gpu += [share(pinned[1].get("gpu_price_peak_to_trough", math.nan)), "—"]
     rows.append(gpu)
+    theirs = {label: (value, held) for label, value, held in extra_legs(pinned[1], pinned[2])}
+    for label, value, held in extra_legs(scalars, criteria):
+        mark = "" if held is None else ("✔ " if held else "✘ ")
+        rows.append([mark + label, value, "—", "—", theirs.get(label, ("—",))[0], "—"])
     if pinned is not None:
         rows.append(
             [
