@@ -51,12 +51,14 @@ TEMPLATE = """
     <text x="8" y="14" font-weight="bold" class="network-title">{{ title }}</text>
     <text v-for="(c, i) in columns" :key="'c' + i" :x="c[0]" :y="height - 8"
           text-anchor="middle" font-weight="bold">{{ c[1] }}</text>
-    <line v-for="(e, i) in edges" :key="'e' + i"
-          :x1="nodes[e[0]][0]" :y1="nodes[e[0]][1]" :x2="nodes[e[1]][0]" :y2="nodes[e[1]][1]"
-          :stroke="e[3] ? '#c62828' : '#556'" :stroke-opacity="e[3] ? 0.65 : 0.25"
-          :stroke-width="e[2]" />
+    <template v-for="(e, i) in edges" :key="'e' + i">
+      <line v-if="nodes[e[0]] && nodes[e[1]]"
+            :x1="nodes[e[0]][0]" :y1="nodes[e[0]][1]" :x2="nodes[e[1]][0]" :y2="nodes[e[1]][1]"
+            :stroke="e[3] ? '#c62828' : '#556'" :stroke-opacity="e[3] ? 0.65 : 0.25"
+            :stroke-width="e[2]" />
+    </template>
     <template v-for="(n, i) in nodes" :key="i">
-      <g v-if="i < hs.length" @click="select(i)" style="cursor: pointer">
+      <g v-if="i < hs.length && i < radii.length" @click="select(i)" style="cursor: pointer">
         <circle :cx="n[0]" :cy="n[1]" :r="radii[i]" :fill="colours[hs[i]]" stroke="white"
                 stroke-width="0.8" :class="'node node-' + healths[hs[i]]" :data-name="n[2]"
                 :data-index="i">
@@ -68,7 +70,8 @@ TEMPLATE = """
               :text-anchor="n[6] ? n[4] : 'middle'" font-size="9">{{ n[2] }}</text>
       </g>
     </template>
-    <circle v-if="selected >= 0 && selected < hs.length" :cx="nodes[selected][0]"
+    <circle v-if="selected >= 0 && selected < hs.length && nodes[selected]"
+            :cx="nodes[selected][0]"
             :cy="nodes[selected][1]" :r="radii[selected] + 4" fill="none" stroke="#1565c0"
             stroke-width="2.5" class="selected-ring" />
   </svg></div>
@@ -240,14 +243,17 @@ def NetworkView(  # noqa: N802
     # The bulky data is pushed onto the widget in effects rather than passed as element
     # arguments: reacton compares every argument value on each render, which for 1,000 agents
     # costs more than drawing them.
-    def push_nodes() -> None:
-        solara.get_widget(element).nodes = nodes
+    # New nodes travel in the same message as the frame that needs them, so the browser never
+    # draws edges or a selection ring for nodes it does not have yet.
+    pushed = solara.use_ref(None)
 
     def push_frame() -> None:
         widget = solara.get_widget(element)
         with widget.hold_sync():
+            if pushed.current is not nodes:
+                widget.nodes = nodes
+                pushed.current = nodes
             widget.radii, widget.hs, widget.edges = data["r"], data["h"], data["edges"]
             widget.title = data["title"]
 
-    solara.use_effect(push_nodes, [nodes])
-    solara.use_effect(push_frame, [data])
+    solara.use_effect(push_frame, [nodes, data])
