@@ -63,6 +63,7 @@ from viz.network_view import (
     type_order,
 )
 from viz.seeds import SeedsJob
+from viz.seeds_view import extra_legs, legs_svg
 from viz.state import AGENTS_TAB, TABS, Explorer, page_connected
 from viz.svg import nice_ticks, short_number
 from viz.sweep_page import SweepPage, load_sweep
@@ -594,6 +595,14 @@ def test_the_views_read_new_series_agent_types_and_verdict_fields_generically():
     assert "✔ vendor defaults" in html
     assert "severity: <b>40.0%</b>" in html
     assert "severity band: <b>moderate</b>" in html
+    job = SimpleNamespace(
+        results=[{"seed": 0.0, "cascade": 1.0, "severity": 0.4}, {"seed": 1.0, "severity": 0.2}]
+    )
+    job.leg = lambda name: np.array([r[name] for r in job.results if name in r], dtype=float)
+    assert extra_legs(job) == []  # not a field of this engine's verdict
+    fields = frozenset({"cascade", "severity"})
+    assert extra_legs(job, fields) == ["severity"]
+    assert legs_svg(job, values, fields).count('<g class="histogram">') == 5
     both = verdict_html(10, scalars, criteria, values, (10, scalars, criteria, values), "pinned")
     assert "severity" in both
     assert "vendor defaults" in both

@@ -7,10 +7,12 @@ second while it fills in. Cancel stops it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import solara
 
+from bubblesim.reporting.verdict import CascadeVerdict
 from viz.fmt import share
 from viz.seeds import SeedsJob
 from viz.svg import grid_origin, histogram_panel, panels_svg
@@ -36,18 +38,46 @@ LEG_PANELS = (
 )
 
 
-def legs_svg(job: SeedsJob, values: dict) -> str:
-    """Histograms of the verdict legs over the finished runs, thresholds dashed in red."""
+NOT_LEGS = {"seed", "cascade", "first_default_week", "n_defaults"}
+
+
+VERDICT_FIELDS = frozenset(f.name for f in dataclasses.fields(CascadeVerdict)) - {"criteria"}
+"""The verdict's fields; the runner's other scalars (final series values) are not legs."""
+
+
+def extra_legs(job: SeedsJob, verdict_fields: frozenset[str] = VERDICT_FIELDS) -> list[str]:
+    """Numeric verdict fields beyond :data:`LEG_PANELS` (a severity, say), by name."""
+    known = NOT_LEGS | {scalar for scalar, _, _ in LEG_PANELS}
+    names: set[str] = set()
+    for r in list(job.results):
+        names |= {
+            k
+            for k, v in r.items()
+            if k in verdict_fields and k not in known and isinstance(v, int | float)
+        }
+    return sorted(names)
+
+
+def legs_svg(job: SeedsJob, values: dict, verdict_fields: frozenset[str] = VERDICT_FIELDS) -> str:
+    """Histograms of the verdict legs over the finished runs, thresholds dashed in red.
+
+    Any verdict scalar beyond the known legs gets a histogram too, titled by its name.
+    """
     panels = []
-    for i, (scalar, title, threshold) in enumerate(LEG_PANELS):
+    extra = extra_legs(job, verdict_fields)
+    legs = list(LEG_PANELS) + [(name, name.replace("_", " "), None) for name in extra]
+    for i, (scalar, title, threshold) in enumerate(legs):
         t = float(values.get(threshold, 0.0)) if threshold else None
+        data = job.leg(scalar)
+        in_unit = bool(data.size) and float(data.min()) >= 0.0 and float(data.max()) <= 1.0
         panels.append(
             histogram_panel(
-                job.leg(scalar),
+                data,
                 title,
                 threshold=t if t else None,
                 origin=grid_origin(i, 2, HIST_SIZE),
                 size=HIST_SIZE,
+                as_share=i < len(LEG_PANELS) or in_unit,
             )
         )
     return panels_svg(panels, columns=2, css_class="seed-legs", size=HIST_SIZE)
