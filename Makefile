@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help setup explore demo test test-fast lint format bench calibration study docs chromium clean
+.PHONY: help setup explore demo test test-fast lint format bench bench-browser drill calibration study docs chromium clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,6 +46,12 @@ format: setup  ## apply ruff's fixes and formatting
 
 bench: setup  ## the benchmarks (numbers, not pass/fail)
 	$(BIN)/python -m benchmarks.run_all
+
+bench-browser: setup chromium  ## explorer frame times in real Chromium (click or tick to paint)
+	$(BIN)/python -m benchmarks.bench_browser
+
+drill: setup chromium  ## play every preset for a minute in Chromium at 22 and 1,000 agents
+	$(BIN)/python -m benchmarks.play_drill
 
 calibration: setup  ## the 2022 calibration check (200 seeds; writes experiments/calibration_2022/results)
 	$(BIN)/python -m experiments.calibration_2022

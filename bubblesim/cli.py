@@ -152,8 +152,37 @@ def find_app() -> Path:
     return here
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` names this machine only (``localhost``, ``127.x.x.x``, ``::1``)."""
+    import ipaddress
+
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _ui(args: argparse.Namespace) -> int:
+    import os
+
     app = find_app()
+    if not is_loopback(args.host):
+        print(
+            f"bubblesim: warning: serving the explorer on {args.host}, not only on this machine: "
+            "anyone who can reach this address can run models on it (there is no login)",
+            file=sys.stderr,
+        )
+    # nothing leaves the machine: no usage telemetry, no version check against PyPI
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false"}
+    if args.scenario_dir:
+        env["BUBBLESIM_SCENARIO_DIR"] = str(Path(args.scenario_dir).expanduser().resolve())
+    if args.results_root:
+        env["BUBBLESIM_RESULTS_ROOT"] = str(Path(args.results_root).expanduser().resolve())
     cmd = [
         sys.executable,
         "-m",
@@ -164,18 +193,21 @@ def _ui(args: argparse.Namespace) -> int:
         args.host,
         "--port",
         str(args.port),
+        "--no-check-version",
     ]
-    if args.production:
+    if not args.dev:  # solara's own default is development mode (hot reload, debug pages)
         cmd.append("--production")
     print(f"bubblesim explorer on http://{args.host}:{args.port}  (Ctrl-C to stop)")
-    return serve(cmd)
+    return serve(cmd, env=env)
 
 
 STOP_GRACE_S = 10.0
 """Seconds a server has to stop after a forwarded signal before it is killed."""
 
 
-def serve(cmd: list[str], *, grace_s: float = STOP_GRACE_S) -> int:
+def serve(
+    cmd: list[str], *, grace_s: float = STOP_GRACE_S, env: dict[str, str] | None = None
+) -> int:
     """Run a server as a child process that stops when this process is told to stop.
 
     SIGINT (Ctrl-C), SIGTERM and SIGHUP are forwarded to the child, which runs in its own
@@ -186,13 +218,14 @@ def serve(cmd: list[str], *, grace_s: float = STOP_GRACE_S) -> int:
     Args:
         cmd: The server's command line.
         grace_s: Seconds between a forwarded signal and SIGKILL.
+        env: The child's environment (None: this process's).
 
     Returns:
         0 when the server stopped on a forwarded signal, else its exit code.
     """
     from bubblesim.processes import die_with_parent
 
-    child = subprocess.Popen(cmd, process_group=0, preexec_fn=die_with_parent)
+    child = subprocess.Popen(cmd, process_group=0, preexec_fn=die_with_parent, env=env)
     asked: list[float] = []
 
     def forward(signum: int, frame: Any) -> None:
@@ -254,9 +287,22 @@ def build_parser() -> argparse.ArgumentParser:
     sc.set_defaults(func=_scenarios)
 
     ui = sub.add_parser("ui", help="start the browser explorer")
-    ui.add_argument("--host", default="localhost")
+    ui.add_argument("--host", default="localhost", help="a non-loopback address prints a warning")
     ui.add_argument("--port", type=int, default=8765)
-    ui.add_argument("--production", action="store_true", help="no auto-reload")
+    ui.add_argument("--dev", action="store_true", help="development mode: reload on code changes")
+    ui.add_argument(
+        "--production", action="store_true", help="production mode (the default; kept for scripts)"
+    )
+    ui.add_argument(
+        "--scenario-dir",
+        default=None,
+        help="folder of your own scenario files offered by the explorer (default ./scenarios)",
+    )
+    ui.add_argument(
+        "--results-root",
+        default=None,
+        help="the sweep page reads result folders under this folder only (default .)",
+    )
     ui.set_defaults(func=_ui)
 
     from bubblesim.sweep.cli import register

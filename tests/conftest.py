@@ -31,6 +31,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config):
+    """No usage telemetry from the in-process solara-server of the browser tests."""
+    try:
+        from solara.server import settings as solara_settings
+    except ImportError:  # solara is an optional extra
+        return
+    solara_settings.telemetry.mixpanel_enable = False
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """pytest-playwright's launch options, pointed at Debian's chromium."""

@@ -1,73 +1,159 @@
 """The bubblesim explorer: ``bubblesim ui`` (or ``solara run viz/app.py``) on localhost:8765.
 
-Two pages: the explorer (controls in the sidebar; network, verdict, charts, cascade timeline
-and balance sheets in the main area) and the sweep results. Each browser session builds its own
-:class:`viz.state.Explorer`, hence its own model.
+Two pages: the explorer (controls in the sidebar; status, week slider, network, verdict and the
+tabs Charts, Cascade, Agents, Compare, Many seeds and Export in the main area) and the sweep
+results. Each browser session builds its own :class:`viz.state.Explorer`, hence its own model;
+a link's query string (scenario, seed, horizon, changed parameters) opens the same run.
 """
 
 from __future__ import annotations
 
 import sys
+from html import escape
 from pathlib import Path
 
+import reacton.core
 import solara
 
 if __package__ in (None, ""):  # `solara run viz/app.py` loads this file as a script
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from viz.agent_view import AgentView
 from viz.balance_sheets import AgentPicker, BalanceSheets
+from viz.cascade_tree import CascadeTree
 from viz.charts import Charts
+from viz.compare_view import CompareView, pinned_week_for
 from viz.controls import Controls, ErrorMessage
 from viz.events_view import EventsView
+from viz.export_view import ExportView
 from viz.network_view import NetworkView
-from viz.state import Explorer
+from viz.seeds_view import SeedsView
+from viz.state import TABS, Explorer, View
 from viz.sweep_page import SweepPage
+from viz.ticker import Ticker
 from viz.verdict_view import VerdictView
+
+CSS = """
+.explorer-main { min-width: 0; max-width: 100%; contain: inline-size; }
+.explorer-main .v-sheet { min-width: 0; max-width: 100%; }
+.explorer-main table { display: block; overflow-x: auto; max-width: 100%; }
+.explorer-main td, .explorer-main th { white-space: nowrap; }
+.explorer-main .agent-table { overflow-x: auto; }
+"""
+
+
+def status_html(explorer: Explorer, view: View) -> str:
+    """Scenario, seed, the week on screen, the live week, population and defaults."""
+    run = explorer.run
+    snap = run.timeline.at(view.week)
+    defaults = sum(1 for w in run.timeline.default_week.values() if w <= view.week)
+    replay = (
+        f" <span class='replay-badge' style='background:#fff3e0; padding:0 4px'>replay: the "
+        f"run is at week {run.week:,}</span>"
+        if view.week < run.week
+        else ""
+    )
+    pinned = ""
+    if explorer.pinned is not None and explorer.pinned is not run:
+        pinned = f" · pinned: {escape(explorer.pinned.label)}, seed {explorer.pinned.seed}"
+    return (
+        f"<b>{escape(explorer.scenario.value)}</b>, seed {explorer.seed.value}: week "
+        f"<span class='week-counter'>{view.week}</span> of {explorer.horizon.value:,} · "
+        f"{snap.n_agents:,} agents · <span class='default-count'>{defaults:,}</span> defaults"
+        f"{replay}{pinned}"
+    )
 
 
 @solara.component
-def StatusLine(explorer: Explorer, version: int = 0):  # noqa: N802
-    """Scenario, seed, week and population size."""
-    del version  # a new value re-renders this view (passed by ExplorerViews)
-    with explorer.reading():  # not while the play thread is inside a step
-        model = explorer.model
-        if model is None:
-            return
-        solara.Markdown(
-            f"**{explorer.scenario.value}**, seed {explorer.seed.value}: "
-            f"week <span class='week-counter'>{model.week}</span>, {len(model.firms)} agents, "
-            f"{len(model.events.defaults())} defaults"
+def Scrubber(explorer: Explorer, week: int, latest: int):  # noqa: N802
+    """A slider over every week run so far: moving it replays that week (and pauses)."""
+    with solara.Row(classes=["week-scrubber"], style={"align-items": "center"}):
+        solara.Text("week", style={"font-size": "0.85em"})
+        solara.SliderInt(
+            label="",
+            value=week,
+            min=0,
+            max=max(latest, 1),
+            on_value=explorer.scrub,
+            disabled=latest == 0,
+            thumb_label="always",
         )
 
 
 @solara.component
-def ExplorerViews(explorer: Explorer):  # noqa: N802
-    """Every view of one session's model (the main area, without the sidebar).
+def TabBar(explorer: Explorer):  # noqa: N802
+    """The tabs of the main area (only the open one is rendered)."""
+    solara.ToggleButtonsSingle(
+        value=TABS[explorer.tab.value],
+        values=list(TABS),
+        on_value=lambda name: explorer.tab.set(TABS.index(name)),
+        classes=["explorer-tabs"],
+    )
 
-    Only this component subscribes to ``explorer.version``; it hands the number down, so one
-    model update re-renders all views in a single pass.
+
+@solara.component
+def ExplorerViews(explorer: Explorer):  # noqa: N802
+    """Every view of one session's run (the main area, without the sidebar).
+
+    Only this component follows the frames (``explorer.view``); it hands the week down, so one
+    frame re-renders every visible view in a single pass. Only the open tab is rendered.
     """
-    v = explorer.version.value
-    with solara.Column(gap="8px", style={"padding": "8px"}):
-        StatusLine(explorer=explorer, version=v)
+    view = explorer.view.value
+    pinned_version = explorer.pinned_version.value
+    selected = explorer.selected.value
+    run = explorer.run
+    week = view.week
+    pweek = pinned_week_for(explorer, week)
+    with solara.Column(gap="6px", style={"padding": "8px"}, classes=["explorer-main"]):
+        solara.Style(CSS)
+        solara.HTML(tag="div", unsafe_innerHTML=status_html(explorer, view), classes=["status"])
+        Scrubber(explorer=explorer, week=week, latest=run.week)
         ErrorMessage(explorer=explorer)
-        with solara.Columns([3, 2]):
-            with solara.Column():
-                NetworkView(explorer=explorer, version=v)
-                AgentPicker(explorer=explorer, version=v)
-            VerdictView(explorer=explorer, version=v)
-        solara.Markdown("### Time series")
-        Charts(explorer=explorer, version=v)
-        solara.Markdown("### Cascade timeline")
-        EventsView(explorer=explorer, version=v)
-        solara.Markdown("### Balance sheets")
-        BalanceSheets(explorer=explorer, version=v)
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+            with solara.Column(style={"flex": "3 1 480px", "min-width": "0"}):
+                NetworkView(run=run, week=week, selected=selected, on_select=explorer.select)
+                AgentPicker(explorer=explorer, run_version=view.run)
+            with solara.Column(style={"flex": "2 1 320px", "min-width": "0"}):
+                VerdictView(explorer=explorer, week=week)
+        TabBar(explorer=explorer)
+        tab = TABS[explorer.tab.value]
+        with solara.Column(classes=["tab-content", f"tab-{tab.lower().replace(' ', '-')}"]):
+            if tab == "Charts":
+                Charts(explorer=explorer, week=week, pinned_week=pweek)
+            elif tab == "Cascade":
+                CascadeTree(explorer=explorer, week=week, selected=selected)
+                EventsView(explorer=explorer, week=week, pinned_week=pweek)
+            elif tab == "Agents":
+                AgentView(explorer=explorer, week=week)
+                BalanceSheets(explorer=explorer, week=week)
+            elif tab == "Compare":
+                CompareView(explorer=explorer, week=week, pinned_version=pinned_version)
+            elif tab == "Many seeds":
+                SeedsView(explorer=explorer, seeds_version=view.seeds)
+            else:
+                ExportView(explorer=explorer, week=week)
+        Ticker(explorer=explorer, frame=view.frame, active=explorer.clock_active())
 
 
 @solara.component
 def ExplorerPage():  # noqa: N802
-    """The explorer: one model per browser session."""
-    explorer = solara.use_memo(Explorer, dependencies=[])
+    """The explorer: one model per browser session, opened from the link's query string."""
+    router = solara.use_router()
+    explorer = solara.use_memo(lambda: Explorer.from_query(router.search), dependencies=[])
+    render_context = reacton.core.get_render_context(required=False)
+
+    def bind():
+        explorer.bind(render_context)  # also stops the loops when the session's kernel closes
+        return explorer.shutdown
+
+    solara.use_effect(bind, [])
+    query = explorer.link()  # reads scenario, seed, horizon and values: follows config changes
+
+    def sync_address() -> None:
+        if router.set_path is not None and (router.search or "") != query:
+            router.push(f"{router.path or '/'}?{query}")
+
+    solara.use_effect(sync_address, [query])
     solara.Title("bubblesim explorer")
     with solara.Sidebar():
         Controls(explorer=explorer)

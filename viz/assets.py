@@ -25,10 +25,12 @@ PACKAGES = (
     ("@widgetti/solara-vuetify3-app", "5.2.0", "dist/solara-vuetify-app8.js"),
     ("requirejs", "2.3.6", "require.js"),
     ("font-awesome", "4.5.0", "css/font-awesome.min.css"),
-    ("mermaid", "10.8.0", "dist/mermaid.min.js"),  # loaded by solara.Markdown
-    ("katex", "0.16.9", "dist/katex.min.js"),  # loaded by solara.Markdown
 )
-"""(npm name, exact version solara 1.64 pins, a file that proves it is installed)."""
+"""(npm name, exact version solara 1.64 pins, a file that proves it is installed).
+
+These are what the pages request (``benchmarks/bench_browser.py`` lists them). The explorer
+does not use ``solara.Markdown``, which would also load mermaid and KaTeX.
+"""
 
 
 def cache_dir() -> Path:

@@ -1,25 +1,42 @@
 """The credit network: agents in columns by type, sized by balance sheet, coloured by health.
 
-The layout is computed once per model (a deterministic grid per agent type, largest agents
-first), so nodes never move between frames. Edges are exposures ``u → v`` (``u`` loses if ``v``
-defaults), wider for larger amounts; an exposure to a defaulted agent is red. The browser draws
-the SVG from a Vue template (only node colours, sizes and edges travel each frame), and a click
-on a node selects that agent.
+The layout is computed once per run (a deterministic grid per agent type, largest agents at
+week 0 first), so nodes never move between frames. Edges are exposures ``u → v`` (``u`` loses
+if ``v`` defaults), wider for larger amounts; an exposure to a defaulted agent is red. The
+positions and names travel to the browser once; each frame sends only the radii, the health
+codes and the edges (as agent indexes) of the week on screen, read from the run's snapshots.
+A click on a node selects that agent.
 """
 
 from __future__ import annotations
 
 import math
 
-import networkx as nx
 import numpy as np
 import solara
 import traitlets
 from ipyvuetify import VuetifyTemplate
 
-from viz.state import Explorer
+from bubblesim.agents import AgentType
+from viz.timeline import DEFAULTED, HEALTH_NAMES, Timeline
 
 TYPE_ORDER = ("lender", "miner", "neocloud", "hyperscaler", "lab")
+"""The usual column order; a type not in it (a new agent type) gets a column after these."""
+
+
+def type_order(kinds: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The network's columns, in order.
+
+    :data:`TYPE_ORDER`, then every other registered agent type (``bubblesim.agents.AgentType``),
+    then any other type the agents have, in order of first appearance.
+    """
+    out = list(TYPE_ORDER)
+    for kind in [str(k) for k in AgentType] + [str(k) for k in kinds]:
+        if kind not in out:
+            out.append(kind)
+    return out
+
+
 HEALTH_COLOURS = {"healthy": "#2e7d32", "distressed": "#f9a825", "defaulted": "#c62828"}
 LABEL_LIMIT = 40  # economies up to this size get a name on every node
 WIDTH, HEIGHT = 760, 440
@@ -28,169 +45,107 @@ BAND = 0.8  # share of a column's width used by its nodes
 
 TEMPLATE = """
 <template>
-  <svg class="credit-network" :width="width" :height="height"
+  <div class="network-box"><svg :class="'credit-network ' + role" :width="width" :height="height"
        :viewBox="'0 0 ' + width + ' ' + height"
        style="font: 10px sans-serif; max-width: 100%; height: auto; background: #fafafa">
-    <text x="8" y="14" font-weight="bold">{{ title }}</text>
+    <text x="8" y="14" font-weight="bold" class="network-title">{{ title }}</text>
     <text v-for="(c, i) in columns" :key="'c' + i" :x="c[0]" :y="height - 8"
           text-anchor="middle" font-weight="bold">{{ c[1] }}</text>
-    <line v-for="(e, i) in edges" :key="'e' + i" :x1="e[0]" :y1="e[1]" :x2="e[2]" :y2="e[3]"
-          :stroke="e[5] ? '#c62828' : '#556'" :stroke-opacity="e[5] ? 0.65 : 0.25"
-          :stroke-width="e[4]" />
-    <g v-for="n in nodes" :key="n.id" @click="select(n.id)" style="cursor: pointer">
-      <circle :cx="n.x" :cy="n.y" :r="n.r" :fill="n.c" stroke="white" stroke-width="0.8"
-              :class="'node node-' + n.h" :data-name="n.name">
-        <title>{{ n.name }} ({{ n.k }}, {{ n.h }})</title>
-      </circle>
-      <text v-if="labels && n.l" :x="n.x + n.dx" :y="n.a === 'middle' ? n.y + n.r + 10 : n.y + 3"
-            :text-anchor="n.a" font-size="9">{{ n.name }}</text>
-    </g>
-    <circle v-if="ring.length" :cx="ring[0]" :cy="ring[1]" :r="ring[2]" fill="none"
-            stroke="#1565c0" stroke-width="2.5" class="selected-ring" />
-  </svg>
+    <template v-for="(e, i) in edges" :key="'e' + i">
+      <line v-if="nodes[e[0]] && nodes[e[1]]"
+            :x1="nodes[e[0]][0]" :y1="nodes[e[0]][1]" :x2="nodes[e[1]][0]" :y2="nodes[e[1]][1]"
+            :stroke="e[3] ? '#c62828' : '#556'" :stroke-opacity="e[3] ? 0.65 : 0.25"
+            :stroke-width="e[2]" />
+    </template>
+    <template v-for="(n, i) in nodes" :key="i">
+      <g v-if="i < hs.length && i < radii.length" @click="select(i)" style="cursor: pointer">
+        <circle :cx="n[0]" :cy="n[1]" :r="radii[i]" :fill="colours[hs[i]]" stroke="white"
+                stroke-width="0.8" :class="'node node-' + healths[hs[i]]" :data-name="n[2]"
+                :data-index="i">
+          <title>{{ n[2] }} ({{ n[3] }}, {{ healths[hs[i]] }})</title>
+        </circle>
+        <text v-if="labels && (n[6] || hs[i] === 2 || i === selected)"
+              :x="n[0] + (n[6] ? n[5] : 0)"
+              :y="(n[6] ? n[4] : 'middle') === 'middle' ? n[1] + radii[i] + 10 : n[1] + 3"
+              :text-anchor="n[6] ? n[4] : 'middle'" font-size="9">{{ n[2] }}</text>
+      </g>
+    </template>
+    <circle v-if="selected >= 0 && selected < hs.length && nodes[selected]"
+            :cx="nodes[selected][0]"
+            :cy="nodes[selected][1]" :r="radii[selected] + 4" fill="none" stroke="#1565c0"
+            stroke-width="2.5" class="selected-ring" />
+  </svg></div>
 </template>
 """
 
 
 class NetworkWidget(VuetifyTemplate):
-    """The SVG network drawn in the browser; ``selected`` follows clicks on nodes."""
+    """The SVG network drawn in the browser; ``selected`` follows clicks on nodes.
+
+    ``nodes`` holds, per agent index, ``[x, y, name, kind, label anchor, label dx, labelled]``
+    (sent once per layout); ``radii``, ``hs`` (health codes) and ``edges``
+    (``[src, dst, width, to_defaulted]``) change with the week.
+    """
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     width = traitlets.Int(WIDTH).tag(sync=True)
     height = traitlets.Int(HEIGHT).tag(sync=True)
+    role = traitlets.Unicode("").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
     columns = traitlets.List().tag(sync=True)
+    colours = traitlets.List(list(HEALTH_COLOURS.values())).tag(sync=True)
+    healths = traitlets.List(list(HEALTH_NAMES)).tag(sync=True)
     nodes = traitlets.List().tag(sync=True)
+    radii = traitlets.List().tag(sync=True)
+    hs = traitlets.List().tag(sync=True)
     edges = traitlets.List().tag(sync=True)
     labels = traitlets.Bool(True).tag(sync=True)
-    ring = traitlets.List().tag(sync=True)
     selected = traitlets.Int(-1).tag(sync=True)
 
-    def vue_select(self, uid) -> None:
+    def vue_select(self, index) -> None:
         """Called by the template when a node is clicked."""
-        self.selected = int(uid)
+        self.selected = int(index)
 
 
-def network_layout(graph: nx.DiGraph) -> dict[int, tuple[float, float]]:
+def network_layout(kinds: list[str], sizes_usd: np.ndarray) -> np.ndarray:
     """Deterministic pixel positions: one column band per agent type, largest agents on top.
 
     A type with ``n`` agents fills a band of ``c = ceil(sqrt(n / 6))`` sub-columns and
     ``ceil(n / c)`` rows, so 1,000 agents cost the same as 20 and nothing moves between frames.
 
     Args:
-        graph: The credit network (node attributes ``kind`` and ``size_usd``).
+        kinds: Each agent's type.
+        sizes_usd: Each agent's size (total assets), which orders a column.
 
     Returns:
-        Node id → (x, y) in pixels of a ``WIDTH`` × ``HEIGHT`` drawing.
+        An ``(n, 2)`` array of (x, y) in pixels of a ``WIDTH`` × ``HEIGHT`` drawing.
     """
-    kinds: dict[str, list[int]] = {k: [] for k in TYPE_ORDER}
-    for node, data in graph.nodes(data=True):
-        kinds.setdefault(data.get("kind", "other"), []).append(node)
-    col_w = (WIDTH - 2 * PAD_X) / len(kinds)
+    groups: dict[str, list[int]] = {k: [] for k in type_order(kinds)}
+    for i, kind in enumerate(kinds):
+        groups.setdefault(kind, []).append(i)
+    col_w = (WIDTH - 2 * PAD_X) / len(groups)
     inner_h = HEIGHT - PAD_TOP - PAD_BOTTOM
-    pos: dict[int, tuple[float, float]] = {}
-    for col, kind in enumerate(kinds):
-        nodes = sorted(kinds[kind], key=lambda n: (-graph.nodes[n].get("size_usd", 0.0), n))
-        if not nodes:
+    pos = np.zeros((len(kinds), 2))
+    sizes = np.nan_to_num(np.asarray(sizes_usd, dtype=float))
+    for col, kind in enumerate(groups):
+        members = sorted(groups[kind], key=lambda i: (-sizes[i], i))
+        if not members:
             continue
-        sub = max(1, math.ceil(math.sqrt(len(nodes) / 6)))
-        rows = math.ceil(len(nodes) / sub)
-        for i, node in enumerate(nodes):
-            r, c = divmod(i, sub)
-            x = PAD_X + col_w * (col + 0.5 + ((c + 0.5) / sub - 0.5) * BAND)
-            y = PAD_TOP + inner_h * (r + 0.5) / rows
-            pos[node] = (round(x, 1), round(y, 1))
-    return pos
+        sub = max(1, math.ceil(math.sqrt(len(members) / 6)))
+        rows = math.ceil(len(members) / sub)
+        for k, i in enumerate(members):
+            r, c = divmod(k, sub)
+            pos[i, 0] = PAD_X + col_w * (col + 0.5 + ((c + 0.5) / sub - 0.5) * BAND)
+            pos[i, 1] = PAD_TOP + inner_h * (r + 0.5) / rows
+    return np.round(pos, 1)
 
 
 def node_radii(sizes_usd: np.ndarray, n_nodes: int) -> np.ndarray:
     """Radii growing with the square root of total assets, scaled to the economy size, px."""
-    top = max(float(sizes_usd.max(initial=0.0)), 1.0)
+    sizes = np.clip(np.nan_to_num(np.asarray(sizes_usd, dtype=float)), 0.0, None)
+    top = max(float(sizes.max(initial=0.0)), 1.0)
     biggest = 18.0 if n_nodes <= LABEL_LIMIT else 6.0
-    return np.round(2.0 + biggest * np.sqrt(np.clip(sizes_usd, 0.0, None) / top), 1)
-
-
-def network_data(
-    graph: nx.DiGraph, pos: dict[int, tuple[float, float]], selected: int | None = None
-) -> dict[str, object]:
-    """The traits of :class:`NetworkWidget` for a graph and fixed positions.
-
-    Returns:
-        ``nodes`` (dicts: id, name, k(ind), h(ealth), x, y, r(adius), c(olour), l(abel shown),
-        a(nchor of the label), dx (its offset)),
-        ``edges``
-        (lists: x1, y1, x2, y2, width, to_defaulted), ``columns``, ``labels``, ``ring``,
-        ``title``.
-    """
-    ids = [n for n in graph.nodes if n in pos]
-    sizes = np.array([graph.nodes[n].get("size_usd", 0.0) for n in ids], dtype=float)
-    radii = node_radii(sizes, len(ids))
-    small = len(ids) <= LABEL_LIMIT
-    gone = np.array([graph.nodes[n].get("health") == "defaulted" for n in ids], dtype=bool)
-    radii = np.where(gone, np.maximum(radii, 7.0 if small else 3.5), radii)  # keep them visible
-    sub_columns = _sub_columns(graph, pos)
-    nodes = []
-    for n, r in zip(ids, radii, strict=True):
-        d = graph.nodes[n]
-        health = d.get("health", "healthy")
-        x, y = pos[n]
-        place = label_placement(x, float(r), sub_columns.get(d.get("kind", ""), [x]))
-        if place is None and (health == "defaulted" or n == selected):
-            place = ("middle", 0.0)
-        nodes.append(
-            {
-                "id": int(n),
-                "name": d.get("name", str(n)),
-                "k": d.get("kind", ""),
-                "h": health,
-                "x": x,
-                "y": y,
-                "r": float(r),
-                "c": HEALTH_COLOURS.get(health, "grey"),
-                "l": place is not None,
-                "a": place[0] if place else "middle",
-                "dx": place[1] if place else 0.0,
-            }
-        )
-    edges = [(u, v, d["amount_usd"]) for u, v, d in graph.edges(data=True) if u in pos and v in pos]
-    top = max((a for _, _, a in edges), default=1.0) or 1.0
-    edge_rows = [
-        [
-            *pos[u],
-            *pos[v],
-            round(0.4 + 3.5 * math.sqrt(a / top), 2),
-            int(graph.nodes[v].get("health") == "defaulted"),
-        ]
-        for u, v, a in edges
-    ]
-    col_w = (WIDTH - 2 * PAD_X) / len(TYPE_ORDER)
-    columns = [[PAD_X + col_w * (i + 0.5), f"{k}s"] for i, k in enumerate(TYPE_ORDER)]
-    ring: list[float] = []
-    if selected is not None and selected in pos:
-        r = float(radii[ids.index(selected)])
-        ring = [*pos[selected], r + 4.0]
-    counts = {h: sum(1 for nd in nodes if nd["h"] == h) for h in HEALTH_COLOURS}
-    title = (
-        f"week {graph.graph.get('week', 0)}: "
-        + ", ".join(f"{v} {k}" for k, v in counts.items())
-        + " (edge u→v: u is exposed to v; red: v defaulted)"
-    )
-    return {
-        "nodes": nodes,
-        "edges": edge_rows,
-        "columns": columns,
-        "labels": small,
-        "ring": ring,
-        "title": title,
-    }
-
-
-def _sub_columns(graph: nx.DiGraph, pos: dict[int, tuple[float, float]]) -> dict[str, list]:
-    """Agent type → the sorted x positions of its sub-columns."""
-    xs: dict[str, set[float]] = {}
-    for n, (x, _) in pos.items():
-        xs.setdefault(graph.nodes[n].get("kind", ""), set()).add(x)
-    return {kind: sorted(values) for kind, values in xs.items()}
+    return np.round(2.0 + biggest * np.sqrt(sizes / top), 1)
 
 
 def label_placement(x: float, r: float, columns: list[float]) -> tuple[str, float] | None:
@@ -206,38 +161,99 @@ def label_placement(x: float, r: float, columns: list[float]) -> tuple[str, floa
     return None
 
 
+def static_nodes(timeline: Timeline, n: int) -> list[list]:
+    """The per-agent data sent once per layout (positions, names, label placement)."""
+    kinds = timeline.kinds[:n]
+    pos = network_layout(kinds, _sizes(timeline, timeline.at(0), n))
+    sub_columns: dict[str, list[float]] = {}
+    for kind, (x, _) in zip(kinds, pos, strict=True):
+        sub_columns.setdefault(kind, []).append(float(x))
+    sub_columns = {k: sorted(set(v)) for k, v in sub_columns.items()}
+    out = []
+    for i, kind in enumerate(kinds):
+        x, y = float(pos[i, 0]), float(pos[i, 1])
+        place = label_placement(x, 8.0, sub_columns[kind])
+        anchor, dx = place if place else ("middle", 0.0)
+        out.append([x, y, timeline.names[i], kind, anchor, dx, place is not None])
+    return out
+
+
+def _sizes(timeline: Timeline, snap, n: int) -> np.ndarray:
+    sizes = np.zeros(n)
+    if "assets_usd" in timeline.sheet_keys:
+        column = snap.sheet[:, timeline.sheet_keys.index("assets_usd")]
+        sizes[: column.size] = np.nan_to_num(column[:n])
+    return sizes
+
+
+def frame_data(timeline: Timeline, week: int, n: int) -> dict[str, object]:
+    """The per-week traits: radii, health codes, edges and the title."""
+    snap = timeline.at(week)
+    m = min(n, snap.n_agents)
+    health = snap.health[:m]
+    radii = node_radii(_sizes(timeline, snap, m), n)
+    small = n <= LABEL_LIMIT
+    radii = np.where(health == DEFAULTED, np.maximum(radii, 7.0 if small else 3.5), radii)
+    keep = (snap.edge_src < m) & (snap.edge_dst < m)
+    src, dst, usd = snap.edge_src[keep], snap.edge_dst[keep], snap.edge_usd[keep]
+    top = float(usd.max(initial=0.0)) or 1.0
+    widths = np.round(0.4 + 3.5 * np.sqrt(np.clip(usd, 0, None) / top), 2)
+    red = (health[dst] == DEFAULTED).astype(int) if dst.size else np.zeros(0, dtype=int)
+    edges = np.column_stack([src, dst, widths, red]).tolist() if src.size else []
+    edges = [[int(a), int(b), float(w), int(c)] for a, b, w, c in edges]
+    counts = [int(np.count_nonzero(health == code)) for code in range(len(HEALTH_NAMES))]
+    title = (
+        f"week {snap.week:,}: "
+        + ", ".join(f"{c:,} {name}" for c, name in zip(counts, HEALTH_NAMES, strict=True))
+        + " (edge u→v: u is exposed to v; red: v defaulted)"
+    )
+    return {"r": radii.tolist(), "h": health.astype(int).tolist(), "edges": edges, "title": title}
+
+
+def columns(kinds: list[str] | tuple[str, ...] = ()) -> list[list]:
+    """The column captions (agent types), where :func:`network_layout` puts the columns."""
+    order = type_order(kinds)
+    col_w = (WIDTH - 2 * PAD_X) / len(order)
+    return [[PAD_X + col_w * (i + 0.5), f"{k}s"] for i, k in enumerate(order)]
+
+
 @solara.component
-def NetworkView(explorer: Explorer, version: int = 0):  # noqa: N802
-    """The credit network of the session's model; clicking a node selects the agent."""
-    del version  # a new value re-renders this view (passed by ExplorerViews)
-    with explorer.reading():  # not while the play thread is inside a step
-        model = explorer.model
-        if model is None:
-            solara.Warning("no model: fix the parameters in the sidebar")
-            return
-        key = explorer.refresh_key()
-        graph = solara.use_memo(model.credit_network, dependencies=[key])
-        pos = solara.use_memo(lambda: network_layout(graph), dependencies=[id(model)])
-        selected = explorer.selected.value
-        data = solara.use_memo(
-            lambda: network_data(graph, pos, selected), dependencies=[key, selected]
-        )
+def NetworkView(  # noqa: N802
+    run, week: int, selected: int | None = None, on_select=None, role: str = ""
+):
+    """The credit network of a run at a week; clicking a node calls ``on_select(index)``."""
+    timeline = run.timeline
+    snap = timeline.at(week)
+    n = snap.n_agents
+    nodes = solara.use_memo(lambda: static_nodes(timeline, n), dependencies=[id(run), n])
+    data = solara.use_memo(lambda: frame_data(timeline, week, n), dependencies=[id(run), week, n])
 
-        def on_selected(uid: int) -> None:
-            explorer.selected.value = uid if uid >= 0 else None
+    def on_selected(index: int) -> None:
+        if on_select is not None and index >= 0:
+            on_select(index)
 
-        # The bulky per-frame data (nodes, edges) is pushed onto the widget in an effect rather
-        # than passed as element arguments: reacton walks every argument value on each render,
-        # which for 1,000 agents costs more than drawing them.
-        static = {k: v for k, v in data.items() if k not in ("nodes", "edges")}
-        element = NetworkWidget.element(
-            **static,
-            selected=-1 if selected is None else selected,
-            on_selected=on_selected,
-        )
+    element = NetworkWidget.element(
+        columns=columns(timeline.kinds),
+        labels=n <= LABEL_LIMIT,
+        selected=-1 if selected is None else int(selected),
+        role=role,
+        on_selected=on_selected,
+    )
 
-        def push_data() -> None:
-            widget = solara.get_widget(element)
-            widget.nodes, widget.edges = data["nodes"], data["edges"]
+    # The bulky data is pushed onto the widget in effects rather than passed as element
+    # arguments: reacton compares every argument value on each render, which for 1,000 agents
+    # costs more than drawing them.
+    # New nodes travel in the same message as the frame that needs them, so the browser never
+    # draws edges or a selection ring for nodes it does not have yet.
+    pushed = solara.use_ref(None)
 
-        solara.use_effect(push_data, [data])
+    def push_frame() -> None:
+        widget = solara.get_widget(element)
+        with widget.hold_sync():
+            if pushed.current is not nodes:
+                widget.nodes = nodes
+                pushed.current = nodes
+            widget.radii, widget.hs, widget.edges = data["r"], data["h"], data["edges"]
+            widget.title = data["title"]
+
+    solara.use_effect(push_frame, [nodes, data])

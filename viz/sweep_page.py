@@ -1,8 +1,10 @@
 """The sweep page: a result folder's cascade-probability heatmap and sensitivity indices.
 
-The user types the path of a folder written by ``bubblesim sweep``; the page reads it with
-:func:`bubblesim.sweep.load_results` and draws the figures of :mod:`bubblesim.sweep.analysis`.
-A missing or invalid folder gives a message, never a traceback.
+The user types the path of a folder written by ``bubblesim sweep``, relative to the results root
+(``BUBBLESIM_RESULTS_ROOT``, default the server's working directory) or inside it; the page reads
+it with :func:`bubblesim.sweep.load_results` and draws the figures of
+:mod:`bubblesim.sweep.analysis`. A folder outside the root, a missing or an invalid folder gives
+a message, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 import solara
 
 from bubblesim.sweep import analysis, storage
+from viz.catalog import results_root, sweep_folder
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,10 @@ def load_sweep(folder: str) -> SweepData:
     """Load a sweep folder.
 
     Raises:
-        ValueError: If the path is empty, not a folder, not a sweep folder, or has no finished
-            runs (``OutputFolderError`` is a ``ValueError``).
+        ValueError: If the path is empty, outside the results root, not a folder, not a sweep
+            folder, or has no finished runs (``OutputFolderError`` is a ``ValueError``).
     """
-    if not folder.strip():
-        raise ValueError("type the path of a sweep folder (written by `bubblesim sweep`)")
-    path = Path(folder).expanduser()
+    path = sweep_folder(folder)
     if not path.is_dir():
         raise ValueError(f"{path} is not a folder")
     experiment = storage.manifest_experiment(storage.read_manifest(path))
@@ -90,12 +91,17 @@ def SweepPage():  # noqa: N802
     axes = solara.use_reactive((None, None))
     data, error = solara.use_memo(lambda: _try_load(folder.value), dependencies=[folder.value])
     with solara.Column(style={"padding": "12px"}):
-        solara.Markdown("## Sweep results")
-        solara.InputText(label="sweep folder", value=folder, continuous_update=False)
+        solara.HTML(tag="h2", unsafe_innerHTML="Sweep results")
+        solara.InputText(
+            label=f"sweep folder (under {results_root()})", value=folder, continuous_update=False
+        )
         if error:
             solara.Error(error, classes=["sweep-error"])
         elif data is None:
-            solara.Info("Type the path of a folder written by `bubblesim sweep` and press Enter.")
+            solara.Info(
+                "Type the path of a folder written by `bubblesim sweep` (relative to the results "
+                "root) and press Enter."
+            )
         else:
             SweepResults(data=data, axes=axes)
 
