@@ -182,7 +182,7 @@ class Timeline:
         """
         state = model.state_arrays(self._contract_mark, self._loan_mark)
         n = int(state.uid.size)
-        firms = model.world.agents.firms
+        firms = list(model.firms.values()) if n > len(self.uids) else []  # in order of entry
         for row in range(len(self.uids), n):  # agents new since the last capture
             firm = firms[row]
             self.index[firm.unique_id] = len(self.uids)
@@ -198,7 +198,7 @@ class Timeline:
             sheet[:, j] = state.sheet.get(key, math.nan)
         self._note_defaults(state, model.week)
         self._note_terms(state)
-        verdict = self._verdict(model)
+        verdict = model.verdict()
         snapshot = WeekSnapshot(
             week=int(model.week),
             health=health,
@@ -262,9 +262,6 @@ class Timeline:
                 )
         self._contract_mark = max(self._contract_mark, state.last_contract_id)
         self._loan_mark = max(self._loan_mark, state.last_loan_id)
-
-    def _verdict(self, model):
-        return model.verdict()
 
     # -- reading -----------------------------------------------------------------------------
     @property
