@@ -21,6 +21,7 @@ from bubblesim.insolvency import declare_default
 from bubblesim.population import EconomySpec, build, make_economy
 from bubblesim.reporting.metrics import SeriesCollector
 from bubblesim.reporting.network import credit_network
+from bubblesim.reporting.snapshot import StateArrays, state_arrays
 from bubblesim.reporting.verdict import CascadeVerdict, attribution, cascade_verdict, leg_paths
 from bubblesim.scenarios import scenario_config
 from bubblesim.world import World
@@ -194,6 +195,13 @@ class BubbleModel(mesa.Model):
     def credit_network(self) -> nx.DiGraph:
         """The credit network now: who is exposed to whom, by instrument, in USD."""
         return credit_network(self.world)
+
+    def state_arrays(self, contracts_after_id: int = -1, loans_after_id: int = -1) -> StateArrays:
+        """The state now as arrays: sheets, health, credit edges, live instruments, new terms.
+
+        See :func:`bubblesim.reporting.snapshot.state_arrays`.
+        """
+        return state_arrays(self.world, contracts_after_id, loans_after_id)
 
     def verdict(self) -> CascadeVerdict:
         """The cascade verdict as it stands (over the weeks run so far)."""

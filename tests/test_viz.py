@@ -67,7 +67,15 @@ from viz.seeds_view import extra_legs, legs_svg
 from viz.state import AGENTS_TAB, TABS, Explorer, page_connected
 from viz.svg import nice_ticks, short_number
 from viz.sweep_page import SweepPage, load_sweep
-from viz.timeline import Timeline
+from viz.timeline import (
+    HEALTH_CODE,
+    STATUS_CODE,
+    WIDE_ECONOMY,
+    ContractTerms,
+    LoanTerms,
+    Timeline,
+    WeekSnapshot,
+)
 from viz.verdict_view import rule_text, verdict_html
 
 FIRST_DEFAULT_WITHIN_WEEKS = 400
@@ -448,6 +456,161 @@ def test_a_loop_cannot_outrun_the_week_on_screen():
 
 
 # -- snapshots and scrubbing ---------------------------------------------------------------------
+class PerAgentTimeline(Timeline):
+    """The timeline as it captured before ``model.state_arrays()``, agent by agent.
+
+    Through the agents' ``balance_sheet()``, ``model.credit_network()`` and the book's per-agent
+    views: the reference the columnar capture must reproduce exactly.
+    """
+
+    def capture(self, model):
+        firms = list(model.firms.values())
+        for firm in firms:
+            if firm.unique_id not in self.index:
+                self.index[firm.unique_id] = len(self.uids)
+                self.uids.append(firm.unique_id)
+                self.names.append(firm.name)
+                self.kinds.append(str(firm.kind))
+        sheets = [firm.balance_sheet() for firm in firms]
+        if not self.sheet_keys and sheets:
+            self.sheet_keys = tuple(sheets[0])
+        n = len(self.uids)
+        dtype = np.float64 if n <= WIDE_ECONOMY else np.float32
+        health = np.zeros(n, dtype=np.int8)
+        sheet = np.full((n, len(self.sheet_keys)), np.nan, dtype=dtype)
+        rows = [self.index[f.unique_id] for f in firms]
+        health[rows] = [HEALTH_CODE.get(str(f.health), 1) for f in firms]
+        sheet[rows] = [[s.get(k, np.nan) for k in self.sheet_keys] for s in sheets]
+        for f, i in zip(firms, rows, strict=True):
+            if i not in self.default_week and f.defaulted:
+                self.default_week[i] = model.week if f.default_week is None else f.default_week
+                if getattr(f, "default_event", None) is not None:
+                    self.default_event[i] = int(f.default_event)
+        edges = [
+            (self.index.get(u, -1), self.index.get(v, -1), d.get("amount_usd", 0.0))
+            for u, v, d in model.credit_network().edges(data=True)
+        ]
+        edges = [e for e in edges if e[0] >= 0 and e[1] >= 0]
+        contracts = [c for f in firms for c in model.book.contracts_sold_by(f)]
+        loans = [loan for f in firms for loan in model.book.loans_of(f)]
+        for c in contracts:
+            if c.id not in self.contract_terms:
+                self.contract_terms[c.id] = ContractTerms(
+                    kind=str(c.kind),
+                    seller=self._ref_idx(c.seller),
+                    mw=float(c.mw),
+                    price_usd_per_mw_year=float(c.price_usd_per_mw_year),
+                    start_week=int(c.start_week),
+                    end_week=int(c.end_week),
+                    guarantor=self._ref_idx(c.guarantor),
+                )
+        for loan in loans:
+            if loan.id not in self.loan_terms:
+                self.loan_terms[loan.id] = LoanTerms(
+                    lender=self._ref_idx(loan.lender),
+                    borrower=self._ref_idx(loan.borrower),
+                    instrument=str(loan.instrument),
+                    collateral=str(loan.collateral),
+                    maturity_week=int(loan.maturity_week),
+                    spread_per_year=float(loan.spread_per_year),
+                    floating=bool(loan.floating),
+                )
+
+        def codes(statuses):
+            return np.array([STATUS_CODE.get(str(s), 5) for s in statuses], dtype=np.int8)
+
+        verdict = model.verdict()
+        snapshot = WeekSnapshot(
+            week=int(model.week),
+            health=health,
+            sheet=sheet,
+            edge_src=np.array([e[0] for e in edges], dtype=np.int32),
+            edge_dst=np.array([e[1] for e in edges], dtype=np.int32),
+            edge_usd=np.array([e[2] for e in edges], dtype=np.float64),
+            contract_ids=np.array([c.id for c in contracts], dtype=np.int32),
+            contract_buyer=np.array([self._ref_idx(c.buyer) for c in contracts], dtype=np.int32),
+            contract_status=codes(c.status for c in contracts),
+            contract_prepaid_usd=np.array([c.prepaid_usd for c in contracts], dtype=np.float64),
+            loan_ids=np.array([loan.id for loan in loans], dtype=np.int32),
+            loan_principal_usd=np.array([loan.principal_usd for loan in loans], dtype=np.float64),
+            loan_status=codes(loan.status for loan in loans),
+            verdict=verdict.scalars(),
+            criteria=dict(verdict.criteria),
+            n_events=len(model.events.events),
+        )
+        self.series = model.series_columns()
+        self.weeks.append(snapshot)
+        return snapshot
+
+    def _ref_idx(self, firm) -> int:
+        return -1 if firm is None else self.index.get(firm.unique_id, -1)
+
+
+def assert_same_timelines(new: Timeline, old: Timeline) -> None:
+    assert (new.uids, new.names, new.kinds, new.sheet_keys) == (
+        old.uids,
+        old.names,
+        old.kinds,
+        old.sheet_keys,
+    )
+    assert len(new.weeks) == len(old.weeks)
+    for a, b in zip(new.weeks, old.weeks, strict=True):
+        for name in WeekSnapshot.__slots__:
+            x, y = getattr(a, name), getattr(b, name)
+            if name == "sheet":  # the same sums in another order (World.balance_sheets)
+                assert x.dtype == y.dtype, (a.week, name)
+                assert x.shape == y.shape, (a.week, name)
+                np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-3, err_msg=f"week {a.week}")
+            elif isinstance(y, np.ndarray):
+                assert x.dtype == y.dtype, (a.week, name)
+                assert x.shape == y.shape, (a.week, name)
+                np.testing.assert_array_equal(x, y, err_msg=f"week {a.week}, {name}")
+            elif name == "verdict":
+                assert x == pytest.approx(y, nan_ok=True, rel=0, abs=0), (a.week, name)
+            else:
+                assert x == y, (a.week, name)
+    assert new.contract_terms == old.contract_terms
+    assert new.loan_terms == old.loan_terms
+    assert new.default_week == old.default_week
+    assert new.default_event == old.default_event
+    assert new.index == old.index
+    assert new.series == old.series
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "weeks", "impose_at"),
+    [
+        ({"scenario": "demand-slowdown"}, 60, 30),
+        ({"population_kind": "synthetic", "population_n_agents": 300}, 40, 12),
+    ],
+    ids=["default-economy", "synthetic-300"],
+)
+def test_the_columnar_capture_equals_the_per_agent_capture(
+    kwargs, weeks, impose_at, defaulting_seed
+):
+    """The columnar ``Timeline.capture`` keeps exactly what the per-agent walk kept.
+
+    Health, sheets, credit edges (order and amounts), instruments, statuses, terms, defaults.
+    """
+    model = BubbleModel(rng=defaulting_seed, **kwargs)
+    new, old = Timeline(events=model.events), PerAgentTimeline(events=model.events)
+    new.capture(model)
+    old.capture(model)
+    for _ in range(weeks):
+        model.step()
+        if model.week == impose_at:  # a cascade: the largest lender and a provider default
+            lender = max(model.lenders, key=lambda f: f.assets_usd())
+            model.impose_default(lender)
+            model.impose_default(model.providers[0])
+        new.capture(model)
+        old.capture(model)
+    assert old.default_week, "the run should have defaults to compare"
+    assert any(s.edge_usd.size for s in old.weeks)
+    assert old.contract_terms
+    assert old.loan_terms
+    assert_same_timelines(new, old)
+
+
 def test_a_past_week_replays_exactly_without_re_running(defaulted):
     explorer = defaulted
     week = explorer.run.timeline.default_week[next(iter(explorer.run.timeline.default_week))]

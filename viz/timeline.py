@@ -1,9 +1,9 @@
 """Compact per-week snapshots of a run, so any past week can be shown without re-running it.
 
 After every step the play loop calls :meth:`Timeline.capture`, which reads the model only
-through its public API (``model.firms``, ``balance_sheet()``, ``model.book``,
-``model.credit_network()``, ``model.verdict()``, ``model.series_columns()``, ``model.events``)
-and keeps, for that week:
+through its public API (``model.state_arrays()``, the engine's tables as arrays, see
+:mod:`bubblesim.reporting.snapshot`; ``model.verdict()``, ``model.series_columns()``,
+``model.events``) and keeps, for that week:
 
 - each agent's health (one byte) and balance sheet (one row of floats);
 - the credit network's edges as index arrays (who is exposed to whom, USD);
@@ -12,8 +12,9 @@ and keeps, for that week:
 - the verdict's magnitudes and criteria, and the length of the event log.
 
 A week of the 22-agent default economy takes about 3 kB, of a 1,000-agent economy about
-90 kB. :meth:`Timeline.capture` is the one place that walks the model; an engine with a
-columnar store can provide its arrays directly.
+90 kB. :meth:`Timeline.capture` is the one place that reads the model; it copies arrays and
+builds Python objects only for what is new since the last capture (agents, instruments' terms,
+defaults).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from bubblesim.accounts.instruments import STATUS_OF_CODE
+from bubblesim.agents.base import HEALTH_OF_CODE
+
 HEALTH_NAMES = ("healthy", "distressed", "defaulted")
 HEALTH_CODE = {name: code for code, name in enumerate(HEALTH_NAMES)}
 DEFAULTED = HEALTH_CODE["defaulted"]
@@ -31,6 +35,13 @@ STATUS_NAMES = ("pending", "active", "matured", "terminated", "defaulted", "othe
 STATUS_CODE = {name: code for code, name in enumerate(STATUS_NAMES)}
 WIDE_ECONOMY = 200  # agents; above this, balance sheets are kept as float32 (half the memory)
 WEEKS_PER_YEAR = 52
+_HEALTH_OF_ENGINE = np.array(
+    [HEALTH_CODE.get(str(h), 1) for h in HEALTH_OF_CODE], dtype=np.int8
+)  # engine health code → timeline health code
+_ENGINE_DEFAULTED = [str(h) for h in HEALTH_OF_CODE].index("defaulted")
+_STATUS_OF_ENGINE = np.array(
+    [STATUS_CODE.get(str(s), STATUS_CODE["other"]) for s in STATUS_OF_CODE], dtype=np.int8
+)  # engine status code → timeline status code
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +162,8 @@ class Timeline:
     default_week: dict[int, int] = field(default_factory=dict)
     default_event: dict[int, int] = field(default_factory=dict)
     index: dict[int, int] = field(default_factory=dict)
+    _contract_mark: int = field(default=-1, repr=False)  # newest contract id whose terms are kept
+    _loan_mark: int = field(default=-1, repr=False)
 
     @classmethod
     def of(cls, model) -> Timeline:
@@ -161,69 +174,45 @@ class Timeline:
 
     # -- writing -----------------------------------------------------------------------------
     def capture(self, model) -> WeekSnapshot:
-        """Append the model's current week (call once after every step)."""
-        firms = list(model.firms.values())
-        for firm in firms:
-            if firm.unique_id not in self.index:
-                self.index[firm.unique_id] = len(self.uids)
-                self.uids.append(firm.unique_id)
-                self.names.append(firm.name)
-                self.kinds.append(str(firm.kind))
-        sheets = [firm.balance_sheet() for firm in firms]
-        if not self.sheet_keys and sheets:
-            self.sheet_keys = tuple(sheets[0])
-        n = len(self.uids)
+        """Append the model's current week (call once after every step).
+
+        Reads the engine's tables as arrays (``model.state_arrays()``); the only per-agent or
+        per-instrument Python work is for agents, instruments and defaults new since the last
+        capture.
+        """
+        state = model.state_arrays(self._contract_mark, self._loan_mark)
+        n = int(state.uid.size)
+        firms = list(model.firms.values()) if n > len(self.uids) else []  # in order of entry
+        for row in range(len(self.uids), n):  # agents new since the last capture
+            firm = firms[row]
+            self.index[firm.unique_id] = len(self.uids)
+            self.uids.append(firm.unique_id)
+            self.names.append(firm.name)
+            self.kinds.append(str(firm.kind))
+        if not self.sheet_keys:
+            self.sheet_keys = tuple(state.sheet)
         dtype = np.float64 if n <= WIDE_ECONOMY else np.float32
-        health = np.zeros(n, dtype=np.int8)
-        sheet = np.full((n, len(self.sheet_keys)), np.nan, dtype=dtype)
-        rows = [self.index[f.unique_id] for f in firms]
-        health[rows] = [HEALTH_CODE.get(str(f.health), 1) for f in firms]
-        sheet[rows] = [[s.get(k, math.nan) for k in self.sheet_keys] for s in sheets]
-        for f, i in zip(firms, rows, strict=True):
-            if i not in self.default_week and f.defaulted:
-                self.default_week[i] = model.week if f.default_week is None else f.default_week
-                if getattr(f, "default_event", None) is not None:
-                    self.default_event[i] = int(f.default_event)
-        src, dst, usd = self._edges(model.credit_network())
-        contracts = [c for f in firms for c in model.book.contracts_sold_by(f)]
-        loans = [loan for f in firms for loan in model.book.loans_of(f)]
-        for c in contracts:
-            if c.id not in self.contract_terms:
-                self.contract_terms[c.id] = ContractTerms(
-                    kind=str(c.kind),
-                    seller=self._idx(c.seller),
-                    mw=float(c.mw),
-                    price_usd_per_mw_year=float(c.price_usd_per_mw_year),
-                    start_week=int(c.start_week),
-                    end_week=int(c.end_week),
-                    guarantor=self._idx(c.guarantor),
-                )
-        for loan in loans:
-            if loan.id not in self.loan_terms:
-                self.loan_terms[loan.id] = LoanTerms(
-                    lender=self._idx(loan.lender),
-                    borrower=self._idx(loan.borrower),
-                    instrument=str(loan.instrument),
-                    collateral=str(loan.collateral),
-                    maturity_week=int(loan.maturity_week),
-                    spread_per_year=float(loan.spread_per_year),
-                    floating=bool(loan.floating),
-                )
+        health = _HEALTH_OF_ENGINE[state.health]
+        sheet = np.empty((n, len(self.sheet_keys)), dtype=dtype)
+        for j, key in enumerate(self.sheet_keys):
+            sheet[:, j] = state.sheet.get(key, math.nan)
+        self._note_defaults(state, model.week)
+        self._note_terms(state)
         verdict = model.verdict()
         snapshot = WeekSnapshot(
             week=int(model.week),
             health=health,
             sheet=sheet,
-            edge_src=src,
-            edge_dst=dst,
-            edge_usd=usd,
-            contract_ids=np.array([c.id for c in contracts], dtype=np.int32),
-            contract_buyer=np.array([self._idx(c.buyer) for c in contracts], dtype=np.int32),
-            contract_status=_status_codes(c.status for c in contracts),
-            contract_prepaid_usd=np.array([c.prepaid_usd for c in contracts], dtype=np.float64),
-            loan_ids=np.array([loan.id for loan in loans], dtype=np.int32),
-            loan_principal_usd=np.array([loan.principal_usd for loan in loans], dtype=np.float64),
-            loan_status=_status_codes(loan.status for loan in loans),
+            edge_src=state.edge_src,
+            edge_dst=state.edge_dst,
+            edge_usd=state.edge_usd,
+            contract_ids=state.contract_id.astype(np.int32),
+            contract_buyer=_rows(state.contract_buyer, n),
+            contract_status=_status_of(state.contract_status),
+            contract_prepaid_usd=state.contract_prepaid_usd.astype(np.float64),
+            loan_ids=state.loan_id.astype(np.int32),
+            loan_principal_usd=state.loan_principal_usd.astype(np.float64),
+            loan_status=_status_of(state.loan_status),
             verdict=verdict.scalars(),
             criteria=dict(verdict.criteria),
             n_events=len(model.events.events),
@@ -232,26 +221,47 @@ class Timeline:
         self.weeks.append(snapshot)
         return snapshot
 
-    def _idx(self, firm) -> int:
-        if firm is None:
-            return -1
-        return self.index.get(firm.unique_id, -1)
+    def _note_defaults(self, state, week: int) -> None:
+        """Record the week (and event) of each agent's first default seen."""
+        defaulted = np.flatnonzero(state.health == _ENGINE_DEFAULTED)
+        for i in defaulted.tolist():
+            if i in self.default_week:
+                continue
+            w = int(state.default_week[i])
+            self.default_week[i] = int(week) if w < 0 else w
+            self.default_event[i] = int(state.default_event[i])
 
-    def _edges(self, graph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        rows = [
-            (self.index.get(u, -1), self.index.get(v, -1), d.get("amount_usd", 0.0))
-            for u, v, d in graph.edges(data=True)
-        ]
-        rows = [r for r in rows if r[0] >= 0 and r[1] >= 0]
-        if not rows:
-            empty = np.zeros(0, dtype=np.int32)
-            return empty, empty.copy(), np.zeros(0)
-        src, dst, usd = zip(*rows, strict=True)
-        return (
-            np.array(src, dtype=np.int32),
-            np.array(dst, dtype=np.int32),
-            np.array(usd, dtype=np.float64),
-        )
+    def _note_terms(self, state) -> None:
+        """Keep the fixed terms of the instruments new since the last capture."""
+        n = int(state.uid.size)
+        c = state.new_contracts
+        seller, guarantor = _rows(c.seller, n).tolist(), _rows(c.guarantor, n).tolist()
+        for k, cid in enumerate(c.id.tolist()):
+            if cid not in self.contract_terms:
+                self.contract_terms[cid] = ContractTerms(
+                    kind=c.kind[k],
+                    seller=seller[k],
+                    mw=float(c.mw[k]),
+                    price_usd_per_mw_year=float(c.price_usd_per_mw_year[k]),
+                    start_week=int(c.start_week[k]),
+                    end_week=int(c.end_week[k]),
+                    guarantor=guarantor[k],
+                )
+        loans = state.new_loans
+        lender, borrower = _rows(loans.lender, n).tolist(), _rows(loans.borrower, n).tolist()
+        for k, lid in enumerate(loans.id.tolist()):
+            if lid not in self.loan_terms:
+                self.loan_terms[lid] = LoanTerms(
+                    lender=lender[k],
+                    borrower=borrower[k],
+                    instrument=loans.instrument[k],
+                    collateral=loans.collateral[k],
+                    maturity_week=int(loans.maturity_week[k]),
+                    spread_per_year=float(loans.spread_per_year[k]),
+                    floating=bool(loans.floating[k]),
+                )
+        self._contract_mark = max(self._contract_mark, state.last_contract_id)
+        self._loan_mark = max(self._loan_mark, state.last_loan_id)
 
     # -- reading -----------------------------------------------------------------------------
     @property
@@ -385,7 +395,16 @@ def _edges_of(snap: WeekSnapshot):
     return zip(snap.edge_src.tolist(), snap.edge_dst.tolist(), snap.edge_usd.tolist(), strict=True)
 
 
-def _status_codes(statuses) -> np.ndarray:
-    return np.array(
-        [STATUS_CODE.get(str(s), STATUS_CODE["other"]) for s in statuses], dtype=np.int8
-    )
+def _rows(rows: np.ndarray, n: int) -> np.ndarray:
+    """Agent rows as timeline indexes (an agent's index is its row; −1 for none or unknown)."""
+    rows = np.asarray(rows, dtype=np.int32)
+    return np.where((rows >= 0) & (rows < n), rows, -1).astype(np.int32)
+
+
+def _status_of(codes: np.ndarray) -> np.ndarray:
+    """Engine status codes (``Code``) as timeline codes (``STATUS_NAMES``)."""
+    codes = np.asarray(codes, dtype=np.int64)
+    known = (codes >= 0) & (codes < len(_STATUS_OF_ENGINE))
+    return np.where(
+        known, _STATUS_OF_ENGINE[np.where(known, codes, 0)], STATUS_CODE["other"]
+    ).astype(np.int8)
