@@ -51,7 +51,10 @@ def _oracle(model):
 def test_a_stressed_oracle_cuts_its_capex(on):
     """Demand slowdown, big tech's other income × 0.25: Oracle's coupons exceed its income.
 
-    With the rule it builds and leases nothing (share 0); without it, it kept building.
+    With the rule it builds and leases nothing (share 0 while its coupons exceed its income;
+    once part of its notes has matured without being rolled in full, week 104, its coverage
+    climbs just above 1 and the share to about 0.05, still too little for a deal); without it,
+    it kept building.
     """
     model = BubbleModel(
         scenario="demand-slowdown",
@@ -66,7 +69,7 @@ def test_a_stressed_oracle_cuts_its_capex(on):
         model.step()
     built = float(providers.own_space_mw[o]) + providers.building_mw(o) - before
     if on:
-        assert capex_share(model.world, o) == 0.0
+        assert capex_share(model.world, o) < 0.1
         assert built == 0.0
     else:
         assert capex_share(model.world, o) == 1.0

@@ -310,7 +310,7 @@ def test_many_seeds_fill_in_and_cancel(app, page_session):
     text = summary.inner_text()
     assert "status: done" in text
     assert "95% Wilson interval" in text
-    assert page.locator("svg.seed-legs g.histogram").count() == 4
+    assert page.locator("svg.seed-legs g.histogram").count() == 6  # 4 legs + severity, legs met
     shot(page, "explorer-many-seeds", "explorer-many-seeds.png", full_page=True)
     n.fill("200")
     n.press("Enter")

@@ -1135,7 +1135,7 @@ def test_the_many_seeds_panel_runs_the_live_configuration():
     text = all_text(rc)
     assert "3 of 3 runs done" in text
     assert "95% Wilson interval" in text
-    assert text.count('<g class="histogram">') == 4
+    assert text.count('<g class="histogram">') == 6  # 4 legs + severity + legs met
 
 
 # -- pure helpers --------------------------------------------------------------------------------
