@@ -15,20 +15,14 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from benchmarks.browser import CHROMIUM as BROWSER_PATH
+from benchmarks.browser import CHROMIUM_ARGS
+
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 if os.environ.get("CI", "").lower() == "true":
     settings.load_profile("ci")
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+CHROMIUM = Path(BROWSER_PATH)
 
 
 def pytest_configure(config):

@@ -6,6 +6,7 @@ number is worked out in the test.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -177,18 +178,7 @@ def _covenanted_chain(
     spec = chain_economy(
         lab_cash_usd=5 * B, miner_cash_usd=miner_cash_usd, second_neocloud=second_neocloud
     )
-    spec.loans[1] = LoanSpec(
-        "Lender",
-        "Miner",
-        1.2 * B,
-        0.09,
-        False,
-        400,
-        Collateral.PROJECT,
-        None,
-        "project loan",
-        covenant_dscr=covenant,
-    )
+    spec.loans[1] = dataclasses.replace(spec.loans[1], covenant_dscr=covenant)
     return chain_model(spec, **{**ALL_OFF, "channel_counterparty": True, **overrides})
 
 
