@@ -32,6 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: The verdict's scalars every study keeps for each run.
 OUTCOMES = (
     "cascade",
+    "severity_score",
+    "legs_met",
     "miner_capacity_defaulted_share",
     "lender_loss_to_capital",
     "credit_contraction",
@@ -42,6 +44,8 @@ OUTCOMES = (
     "n_defaults_neocloud",
     "n_defaults_miner",
     "n_defaults_lender",
+    "n_defaults_hyperscaler",
+    "n_defaults_vendor",
 )
 
 

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         executor=args.executor,
     )
-    outcomes = [o for o in ("cascade", "severity") if o in runs.columns]
+    outcomes = ["cascade", "severity_score"]
     values, interactions = attribution(runs, outcomes)
     args.out.mkdir(parents=True, exist_ok=True)
     runs.to_parquet(args.out / "runs.parquet", compression="zstd", index=False)
