@@ -92,7 +92,9 @@ def drill_preset(page, base_url: str, scenario: str, seconds: float, extra: dict
             button = page.locator("button.play-button")
             if button.inner_text().strip().lower() == "play":
                 week, horizon = _week_and_horizon(page)
-                if week >= horizon:
+                # Play is disabled exactly when the run stands at the horizon; the sidebar may
+                # repaint before the status line does, so the button is the one to trust.
+                if week >= horizon or not button.is_enabled():
                     page.get_by_role("button", name="Reset").click()
                     stats["resets"] += 1
                 button.click()
