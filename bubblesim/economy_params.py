@@ -904,7 +904,7 @@ class VerdictParams(BaseModel):
         52,
         unit="weeks",
         source="calib. §5: the 2022 cascade ran May–Dec",
-        description="Window within which miner defaults are counted together",
+        description="Window within which the three legs must hold together",
         ge=1,
         le=1040,
     )

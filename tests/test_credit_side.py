@@ -317,6 +317,56 @@ def test_every_verdict_leg_is_reachable_either_way():
     assert set(drivers) == set(v.criteria)
 
 
+def test_legs_met_years_apart_are_not_one_cascade():
+    """Miners fail in year one, lenders lose and credit freezes in year nine: no cascade."""
+    from bubblesim.accounts.events import EventLog
+    from bubblesim.economy_params import VerdictParams
+    from bubblesim.reporting.verdict import cascade_verdict, joint_paths
+
+    weeks = 520
+    miner_mw = np.zeros(weeks)
+    miner_mw[40:] = 30.0  # 30 of 100 leveraged MW default in week 40
+    losses = np.zeros(weeks)
+    losses[460:] = 20.0  # 20 of 100 capital lost in week 460
+    crunch = np.zeros(weeks)
+    crunch[420:430] = 0.8
+    series = {
+        "leveraged_miner_mw_defaulted": miner_mw,
+        "lender_losses_usd": losses,
+        "credit_crunch_index": crunch,
+        "gpu_resale_usd_per_mw": np.ones(weeks),
+    }
+    params = VerdictParams()
+    apart = cascade_verdict(
+        series, EventLog(), params, leveraged_miner_mw=100.0, initial_lender_capital_usd=100.0
+    )
+    assert all(apart.criteria.values())  # each leg held at some time
+    assert not apart.cascade
+    assert apart.legs_met == 2  # losses and the crunch, together in year nine
+    # the worst window: losses and crunch met (1, 1), miners 0 of 0.2 → mean 2/3
+    assert apart.severity_score == pytest.approx(2.0 / 3.0)
+    # by hand: a loss stays in the 52-week window for 52 weeks, a crunch's peak likewise
+    together = joint_paths(
+        {
+            "miner_defaults": miner_mw / 100.0,
+            "lender_losses": losses / 100.0,
+            "credit_contraction": crunch,
+        },
+        52,
+    )
+    assert together["lender_losses"][460 + 51] == pytest.approx(0.2)
+    assert together["lender_losses"][460 + 52] == 0.0
+    assert together["credit_contraction"][429 + 51] == pytest.approx(0.8)
+    assert together["credit_contraction"][429 + 52] == 0.0
+    miner_mw[40:] = 0.0
+    miner_mw[450:] = 30.0  # now the miners fail in the same year
+    series["leveraged_miner_mw_defaulted"] = miner_mw
+    same = cascade_verdict(
+        series, EventLog(), params, leveraged_miner_mw=100.0, initial_lender_capital_usd=100.0
+    )
+    assert same.cascade and same.severity_score == 1.0 and same.legs_met == 3
+
+
 # -- capital targeting over ten years -------------------------------------------------------------
 def test_baseline_lenders_hold_capital_within_a_band_around_target_for_ten_years():
     """Adrian–Shin capital targeting keeps baseline lenders near their targets for ten years.

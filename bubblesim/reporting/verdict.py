@@ -1,21 +1,25 @@
 """The cascade verdict: did a 2022-style liquidity cascade happen, and how big was it?
 
-A run is a cascade when, together (thresholds in :class:`VerdictParams`, defaults from the 2022
-facts):
+A run is a cascade when, together, within one window of ``verdict_window_weeks`` (thresholds in
+:class:`VerdictParams`, defaults from the 2022 facts, whose cascade ran from May to December):
 
 * leveraged miners holding at least ``verdict_miner_capacity_share`` of the leveraged miners'
-  power capacity default within one window of ``verdict_window_weeks``;
-* lenders lose at least ``verdict_lender_loss_share`` of their initial capital;
+  power capacity default within the window;
+* lenders lose at least ``verdict_lender_loss_share`` of their initial capital within it;
 * a credit crunch: the measured credit crunch index (the share of the credit requested of
   lenders, new loans and rollovers, that they refused over a trailing window,
   :func:`bubblesim.markets.credit.credit_crunch_index`, series ``credit_crunch_index``) reaches
-  ``verdict_credit_contraction_share``.
+  ``verdict_credit_contraction_share`` within it.
 
-A threshold of zero drops that criterion. The magnitudes are reported whether or not the verdict
-is positive, with the peak-to-trough fall of the GPU resale price, each leg's path over time
-(:func:`leg_paths`), a graded severity score (each leg's magnitude over its threshold, capped
-at 1, averaged: 1 exactly when every leg is met) and, from the event log's trigger chains,
-which shocks and defaults drove each leg (:func:`attribution`).
+Legs met years apart (miners failing in year one, a crunch in year nine) are not one cascade:
+:func:`joint_paths` gives each leg over the trailing window ending in each week, and the verdict
+asks for a week in which every active leg holds. A threshold of zero drops that criterion.
+
+The magnitudes (each leg's peak over the run) are reported whether or not the verdict is
+positive, with the peak-to-trough fall of the GPU resale price, each leg's path over time
+(:func:`leg_paths`), a graded severity score (in the worst window, each leg's magnitude over its
+threshold, capped at 1, averaged: 1 exactly when the run is a cascade) and, from the event
+log's trigger chains, which shocks and defaults drove each leg (:func:`attribution`).
 
 Every leg is reachable by construction of the model, not excluded by it: miners default when
 their cash runs out; lenders' losses are provisions and write-offs against capital that pays
@@ -30,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from bubblesim.accounts.events import EventKind, EventLog
 from bubblesim.economy_params import VerdictParams
@@ -43,7 +48,7 @@ class CascadeVerdict:
     """The verdict and its magnitudes (shares in [0, 1] unless stated).
 
     Attributes:
-        cascade: True if every active criterion is met.
+        cascade: True if in some week every active criterion holds over the trailing window.
         miner_capacity_defaulted_share: Largest share of leveraged-miner MW defaulting within
             one window.
         lender_loss_to_capital: Cumulative lender write-offs over initial lender capital.
@@ -52,9 +57,12 @@ class CascadeVerdict:
         gpu_price_peak_to_trough: Largest fall of the GPU resale price below its running peak.
         first_default_week: Week of the first default (NaN if none).
         n_defaults: Number of defaults.
-        severity_score: Mean over the active legs of magnitude / threshold, capped at 1.
-        legs_met: How many active legs held.
-        criteria: Which criteria held.
+        severity_score: The largest, over the weeks, of the mean over the active legs of the
+            leg's magnitude in the trailing window over its threshold, capped at 1: 1 exactly
+            when the run is a cascade. Judgment: equal weights (no leg of the 2022 cascade is
+            privileged).
+        legs_met: The most active legs that held together in one window.
+        criteria: Which criteria held at some time in the run (not necessarily together).
     """
 
     cascade: bool
@@ -123,18 +131,29 @@ def cascade_verdict(
     magnitudes = {leg: float(path.max()) if path.size else 0.0 for leg, path in paths.items()}
     thresholds = _thresholds(params)
     criteria = {leg: magnitudes[leg] >= thresholds[leg] for leg in LEGS}
+    together = joint_paths(paths, params.verdict_window_weeks)
+    active = [leg for leg in LEGS if thresholds[leg] > 0]
+    weeks = next(iter(together.values())).size
+    if active and weeks:
+        held = np.array([together[leg] >= thresholds[leg] for leg in active])
+        ratio = np.array([np.minimum(1.0, together[leg] / thresholds[leg]) for leg in active])
+        cascade = bool(held.all(axis=0).any())
+        severity = float(ratio.mean(axis=0).max())
+        legs_met = int(held.sum(axis=0).max())
+    else:
+        cascade, severity, legs_met = not active, float(not active), 0
     gpu = max_drawdown(series["gpu_resale_usd_per_mw"])
     defaults = events.defaults()
     return CascadeVerdict(
-        cascade=all(criteria.values()),
+        cascade=cascade,
         miner_capacity_defaulted_share=magnitudes["miner_defaults"],
         lender_loss_to_capital=magnitudes["lender_losses"],
         credit_contraction=magnitudes["credit_contraction"],
         gpu_price_peak_to_trough=gpu,
         first_default_week=float(defaults[0].week) if defaults else math.nan,
         n_defaults=len(defaults),
-        severity_score=severity_score(magnitudes, thresholds),
-        legs_met=int(sum(criteria[leg] for leg in LEGS if thresholds[leg] > 0)),
+        severity_score=severity,
+        legs_met=legs_met,
         criteria=criteria,
     )
 
@@ -145,18 +164,6 @@ def _thresholds(params: VerdictParams) -> dict[str, float]:
         "lender_losses": params.verdict_lender_loss_share,
         "credit_contraction": params.verdict_credit_contraction_share,
     }
-
-
-def severity_score(magnitudes: Mapping[str, float], thresholds: Mapping[str, float]) -> float:
-    """Graded severity: the mean over active legs of ``min(1, magnitude / threshold)``.
-
-    0 when nothing happened, 1 exactly when every active leg is met; a leg with a zero
-    threshold is inactive. Judgment: equal weights (no leg of the 2022 cascade is privileged).
-    """
-    active = [leg for leg in LEGS if thresholds[leg] > 0]
-    if not active:
-        return 1.0
-    return float(np.mean([min(1.0, magnitudes[leg] / thresholds[leg]) for leg in active]))
 
 
 def leg_paths(
@@ -192,6 +199,33 @@ def leg_paths(
         "miner_defaults": np.maximum(0.0, miner),
         "lender_losses": np.maximum(0.0, loss),
         "credit_contraction": np.clip(credit, 0.0, 1.0),
+    }
+
+
+def joint_paths(paths: Mapping[str, np.ndarray], window: int) -> dict[str, np.ndarray]:
+    """Each leg over the trailing ``window`` weeks ending in each week, so legs can be met together.
+
+    * ``miner_defaults``: already a trailing-window share (:func:`leg_paths`);
+    * ``lender_losses``: the losses booked within the window, ``L_t − L_{t−w}`` over initial
+      capital (cumulative losses alone would let a slow bleed over nine years count);
+    * ``credit_contraction``: the crunch index's peak within the window.
+
+    Args:
+        paths: :func:`leg_paths`.
+        window: ``verdict_window_weeks``.
+
+    Returns:
+        The windowed legs, one value per week.
+    """
+    loss = np.asarray(paths["lender_losses"], dtype=float)
+    lagged = np.concatenate([np.zeros(window), loss])[: loss.size]
+    credit = np.asarray(paths["credit_contraction"], dtype=float)
+    padded = np.concatenate([np.zeros(window - 1), credit])
+    peak = sliding_window_view(padded, window).max(axis=1) if credit.size else credit
+    return {
+        "miner_defaults": np.asarray(paths["miner_defaults"], dtype=float),
+        "lender_losses": np.maximum(0.0, loss - lagged),
+        "credit_contraction": peak,
     }
 
 
