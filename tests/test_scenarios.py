@@ -193,7 +193,7 @@ def test_2022_redux_runs_the_historical_economy_and_today_on_request():
 
 
 # -- the demand-slowdown study built on the preset ------------------------------------------------
-def test_study_recomputes_the_verdict_and_wilson_intervals_from_stored_magnitudes():
+def test_study_tabulates_the_models_verdict_each_leg_and_wilson_intervals():
     from bubblesim.economy_params import VerdictParams
     from experiments.demand_slowdown import cascade_flags, summarise
 
@@ -202,23 +202,32 @@ def test_study_recomputes_the_verdict_and_wilson_intervals_from_stored_magnitude
             "depth": [0.5] * 4,
             "channel_off": ["none"] * 4,
             "seed": [0, 1, 2, 3],
+            # run 1 met every leg, but apart: the model's verdict says no cascade
+            "cascade": [1.0, 0.0, 0.0, 0.0],
             "miner_capacity_defaulted_share": [0.3, 0.3, 0.1, 0.3],
             "lender_loss_to_capital": [0.2, 0.2, 0.2, 0.05],
-            "credit_contraction": [0.25, 0.1, 0.3, 0.3],
+            "credit_contraction": [0.6, 0.6, 0.3, 0.3],
             "n_defaults_lab": [1, 0, 0, 0],
             "n_defaults_neocloud": [0, 0, 1, 0],
             "n_defaults_miner": [2, 2, 1, 2],
+            "n_defaults_lender": [1, 0, 0, 0],
+            "n_defaults_hyperscaler": [0, 0, 0, 0],
+            "severity_score": [1.0, 0.9, 0.6, 0.7],
+            "legs_met": [3, 2, 1, 2],
+            "bain_shortfall_share": [0.5, 0.5, 0.6, 0.6],
         }
     )
-    flags = cascade_flags(runs, VerdictParams(verdict_credit_contraction_share=0.2))
+    flags = cascade_flags(runs, VerdictParams())
     assert flags["cascade"].tolist() == [True, False, False, False]
-    looser = cascade_flags(runs, VerdictParams(verdict_credit_contraction_share=0.0))
-    assert looser["cascade"].tolist() == [True, True, False, False]
-    row = summarise(runs, VerdictParams(verdict_credit_contraction_share=0.2)).iloc[0]
+    assert flags["crit_credit"].tolist() == [True, True, False, False]
+    row = summarise(runs).iloc[0]
     assert (row["runs"], row["cascades"], row["p_cascade"]) == (4, 1, 0.25)
     assert row["ci_low"] == pytest.approx(0.0456, abs=1e-4)  # Wilson, 1 of 4
     assert row["ci_high"] == pytest.approx(0.6994, abs=1e-4)
     assert row["p_any_neocloud_default"] == 0.25
+    assert row["p_credit_criterion"] == 0.5
+    assert row["severity_score_mean"] == pytest.approx(0.8)
+    assert row["bain_shortfall_share"] == pytest.approx(0.55)
 
 
 def test_study_runs_resumably_and_rejects_bad_arguments(tmp_path):

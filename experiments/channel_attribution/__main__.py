@@ -6,7 +6,9 @@ import argparse
 import time
 from pathlib import Path
 
-from experiments.channel_attribution import CHANNELS, attribution, figure
+import pandas as pd
+
+from experiments.channel_attribution import CHANNELS, attribution, bootstrap_intervals, figure
 from experiments.studies import parse_floats, run_grid, write_meta
 
 RESULTS = Path(__file__).parent / "results"
@@ -18,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run (or resume) the 32 channel combinations at each depth and attribute the outcomes."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, default=100)
-    parser.add_argument("--depths", type=parse_floats, default=[0.75, 1.25, 1.75])
+    parser.add_argument("--depths", type=parse_floats, default=[1.0, 1.5])
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--executor", choices=("process", "dask"), default="process")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -36,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     outcomes = ["cascade", "severity_score"]
     values, interactions = attribution(runs, outcomes)
+    bands = pd.concat(
+        [bootstrap_intervals(runs, o).assign(outcome=o) for o in outcomes], ignore_index=True
+    )
+    values = values.merge(bands, on=["depth", "outcome", "channel"], how="left")
     args.out.mkdir(parents=True, exist_ok=True)
     runs.to_parquet(args.out / "runs.parquet", compression="zstd", index=False)
     values.to_csv(args.out / "shapley.csv", index=False, float_format="%.5g")

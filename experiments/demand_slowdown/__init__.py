@@ -4,9 +4,9 @@ For each slowdown depth (``demand_slowdown_depth``: 0 = boom growth continues, 1
 growth goes to zero, > 1 = revenue shrinks) the ``demand-slowdown`` preset runs over many seeds
 with every contagion channel on, and again with each of the five channels switched off in turn.
 The same seeds are used at every point (common random numbers), so differences between points
-come from the parameters, not from the draws. Each run's verdict magnitudes are kept; the cascade
-flag is recomputed from them with the current :class:`bubblesim.economy_params.VerdictParams`,
-so a recalibrated threshold needs no new runs. Run ``python -m experiments.demand_slowdown``.
+come from the parameters, not from the draws. Each run keeps the model's verdict (the legs must
+hold together within one window) and each leg's peak over the run, from which the frequency of
+each leg is tabulated. Run ``python -m experiments.demand_slowdown``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from bubblesim.economy_params import VerdictParams
 from bubblesim.sweep.analysis import wilson_interval
 
 SCENARIO = "demand-slowdown"
-DEPTHS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25)
+DEPTHS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 CHANNELS: tuple[str, ...] = (
     "channel_counterparty",
     "channel_settlement",
@@ -43,6 +43,7 @@ RUN_FIELDS = (
     "depth",
     "channel_off",
     "seed",
+    "cascade",
     "miner_capacity_defaulted_share",
     "lender_loss_to_capital",
     "credit_contraction",
@@ -53,7 +54,17 @@ RUN_FIELDS = (
     "n_defaults_neocloud",
     "n_defaults_miner",
     "n_defaults_lender",
+    "n_defaults_hyperscaler",
+    "n_defaults_vendor",
+    "severity_score",
+    "legs_met",
+    "bain_shortfall_share",
 )
+BAIN_WEEK = 260
+"""End of 2030 (week 0 = January 2026), the year of Bain's estimate."""
+BAIN_SHORTFALL_SHARE = 0.4
+"""Bain (2025): $2T of annual revenue needed by 2030 against $1.2T in sight, a shortfall of 40%
+of the need (calibration-facts §2)."""
 
 
 @dataclass(frozen=True)
@@ -113,9 +124,25 @@ def run_task(task: Task) -> dict[str, float | str | int]:
         "channel_off": task.channel_off,
         "seed": task.seed,
     }
-    for name in RUN_FIELDS[3:]:
+    for name in RUN_FIELDS[3:-1]:
         row[name] = result.scalars[name]
+    row["bain_shortfall_share"] = bain_shortfall_share(result.columns)
     return row
+
+
+def bain_shortfall_share(columns: dict[str, list[float]], week: int = BAIN_WEEK) -> float:
+    """The share of the revenue the installed base needs that the labs do not earn, at ``week``.
+
+    ``1 − end revenue / required revenue`` (series ``ai_end_revenue_usd_per_year`` and
+    ``ai_required_revenue_usd_per_year``): Bain's "$800B short of $2T" is 0.4. The depth of a
+    slowdown is reported through it, so a depth reads as the funding gap it opens by 2030.
+    """
+    weeks = columns["week"]
+    i = min(range(len(weeks)), key=lambda k: abs(weeks[k] - week))
+    required = columns["ai_required_revenue_usd_per_year"][i]
+    if not required > 0:
+        return float("nan")
+    return 1.0 - columns["ai_end_revenue_usd_per_year"][i] / required
 
 
 def _done_keys(path: Path) -> set[tuple[float, str, int]]:
@@ -167,20 +194,32 @@ def _write_all(rows: Iterable, writer: csv.DictWriter, fh, bar: tqdm) -> None:
 
 
 def cascade_flags(runs: pd.DataFrame, verdict: VerdictParams | None = None) -> pd.DataFrame:
-    """Add the verdict criteria and the cascade flag, recomputed from the stored magnitudes.
+    """Add each leg's criterion (met at some time in the run) from the stored peaks.
 
-    A threshold of zero drops its criterion, as in
-    :func:`bubblesim.reporting.verdict.cascade_verdict`.
+    The cascade flag is the model's own (``cascade``: every leg held together within one
+    window, :func:`bubblesim.reporting.verdict.cascade_verdict`); legs met apart do not make
+    one, so the flag cannot be rebuilt from the peaks and a new threshold needs new runs.
     """
     v = verdict or VerdictParams()
     out = runs.copy()
     out["crit_miner"] = out["miner_capacity_defaulted_share"] >= v.verdict_miner_capacity_share
     out["crit_lender"] = out["lender_loss_to_capital"] >= v.verdict_lender_loss_share
     out["crit_credit"] = out["credit_contraction"] >= v.verdict_credit_contraction_share
-    out["cascade"] = out["crit_miner"] & out["crit_lender"] & out["crit_credit"]
+    out["cascade"] = out["cascade"].astype(float) > 0.5
     out["any_miner_default"] = out["n_defaults_miner"] > 0
     out["any_neocloud_default"] = out["n_defaults_neocloud"] > 0
     return out
+
+
+def _quartiles(g: pd.DataFrame, column: str) -> dict[str, float]:
+    q = g[column].quantile([0.25, 0.5, 0.75, 0.9]).to_numpy()
+    return {
+        f"{column}_mean": g[column].mean(),
+        f"{column}_p25": q[0],
+        f"{column}_median": q[1],
+        f"{column}_p75": q[2],
+        f"{column}_p90": q[3],
+    }
 
 
 def summarise(runs: pd.DataFrame, verdict: VerdictParams | None = None) -> pd.DataFrame:
@@ -213,6 +252,14 @@ def summarise(runs: pd.DataFrame, verdict: VerdictParams | None = None) -> pd.Da
                 "mean_lender_loss": g["lender_loss_to_capital"].mean(),
                 "mean_credit_contraction": g["credit_contraction"].mean(),
                 "mean_labs_defaulted": g["n_defaults_lab"].mean(),
+                **_quartiles(g, "severity_score"),
+                **_quartiles(g, "miner_capacity_defaulted_share"),
+                **_quartiles(g, "lender_loss_to_capital"),
+                **_quartiles(g, "credit_contraction"),
+                "mean_legs_met": g["legs_met"].mean(),
+                "p_hyperscaler_default": (g["n_defaults_hyperscaler"] > 0).mean(),
+                "p_lender_default": (g["n_defaults_lender"] > 0).mean(),
+                "bain_shortfall_share": g["bain_shortfall_share"].median(),
             }
         )
     order = {c: i for i, c in enumerate((ALL_ON, *CHANNELS))}
@@ -295,7 +342,17 @@ def markdown(table: pd.DataFrame) -> str:
     )
     wide = cell.pivot(index="channel_off", columns="depth", values="text").fillna("—")
     wide = wide.reindex([c for c in (ALL_ON, *CHANNELS) if c in wide.index])
-    header = "| channel off | " + " | ".join(f"depth {d:g}" for d in wide.columns) + " |"
+    bain = (
+        table.groupby("depth")["bain_shortfall_share"].median()
+        if "bain_shortfall_share" in table
+        else {}
+    )
+
+    def head(d: float) -> str:
+        share = bain.get(d) if len(bain) else None
+        return f"depth {d:g}" + (f" (2030 gap {share:.2f})" if share is not None else "")
+
+    header = "| channel off | " + " | ".join(head(d) for d in wide.columns) + " |"
     sep = "|---|" + "---|" * len(wide.columns)
     body = [f"| {c} | " + " | ".join(wide.loc[c]) + " |" for c in wide.index]
     return "\n".join([header, sep, *body])

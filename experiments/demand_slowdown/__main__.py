@@ -4,6 +4,7 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -75,7 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         versions = json.loads(meta_path.read_text()) if meta_path.is_file() else []
         versions.append({**code_version(), "argv": argv or sys.argv[1:], "seeds": args.seeds})
         meta_path.write_text(json.dumps(versions, indent=2) + "\n", encoding="utf-8")
+        started = time.perf_counter()
         runs = run_study(tasks(args.seeds, **kwargs), runs_csv, workers=args.workers)
+        versions[-1]["wall_time_s"] = round(time.perf_counter() - started, 1)
+        versions[-1]["finished_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        meta_path.write_text(json.dumps(versions, indent=2) + "\n", encoding="utf-8")
     table = summarise(runs)
     table.to_csv(args.out / "cascade_probability.csv", index=False, float_format="%.4g")
     (args.out / "cascade_probability.md").write_text(markdown(table) + "\n", encoding="utf-8")

@@ -60,20 +60,58 @@ def probability_at(
     return probability
 
 
+def known_from_study(runs: pd.DataFrame, seeds: int) -> dict[str, dict[float, float]]:
+    """P(cascade) by configuration and depth from the demand-slowdown study's runs.
+
+    The study runs the same preset, horizon and seeds (common random numbers), so a depth it
+    ran over every seed ``0 .. seeds-1`` needs no new runs: its estimate is the same number the
+    search would compute. Only depths with every one of those seeds are used.
+
+    Args:
+        runs: ``experiments/demand_slowdown`` rows (``depth``, ``channel_off``, ``seed`` and a
+            ``cascade`` flag).
+        seeds: The search's seeds.
+
+    Returns:
+        ``{configuration: {depth: P(cascade)}}``.
+    """
+    label = {"none": "all channels on"} | {c: f"{c.removeprefix('channel_')} off" for c in CHANNELS}
+    out: dict[str, dict[float, float]] = {}
+    kept = runs[runs["seed"] < seeds]
+    for (channel, depth), g in kept.groupby(["channel_off", "depth"]):
+        if channel in label and g["seed"].nunique() == seeds:
+            out.setdefault(label[channel], {})[round(float(depth), 10)] = float(g["cascade"].mean())
+    return out
+
+
 def search(
-    folder: Path, tolerance: float, targets=TARGETS, **sweep: Any
+    folder: Path,
+    tolerance: float,
+    targets=TARGETS,
+    configs: Mapping[str, Mapping[str, Any]] | None = None,
+    known_by_config: Mapping[str, Mapping[float, float]] | None = None,
+    **sweep: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Thresholds and every evaluation, for every configuration and target.
+
+    Args:
+        folder: Where each configuration's one-point sweeps go.
+        tolerance: The depth resolution.
+        targets: The probabilities sought.
+        configs: The configurations (default :data:`CONFIGS`).
+        known_by_config: Probabilities already estimated over the same seeds
+            (:func:`known_from_study`), reused instead of rerun.
+        **sweep: Passed to :func:`experiments.studies.run_grid`.
 
     Returns:
         ``(thresholds, evaluations)``.
     """
     low, high = depth_bounds()
     rows, evaluations = [], []
-    for name, fixed in CONFIGS.items():
+    for name, fixed in (configs or CONFIGS).items():
         slug = name.replace(" ", "-")
         probability = probability_at(folder / slug, fixed, **sweep)
-        known: dict[float, float] = {}
+        known: dict[float, float] = dict((known_by_config or {}).get(name, {}))
         for target in targets:
             found: Threshold = find_threshold(probability, target, low, high, tolerance, known)
             known.update(found.evaluations)

@@ -6,7 +6,17 @@ import argparse
 import time
 from pathlib import Path
 
-from experiments.reverse_stress import CONFIGS, TARGETS, depth_bounds, figure, search
+import pandas as pd
+
+from experiments.demand_slowdown import cascade_flags
+from experiments.reverse_stress import (
+    CONFIGS,
+    TARGETS,
+    depth_bounds,
+    figure,
+    known_from_study,
+    search,
+)
 from experiments.studies import write_meta
 
 RESULTS = Path(__file__).parent / "results"
@@ -22,11 +32,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--executor", choices=("process", "dask"), default="process")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--configs",
+        default=",".join(CONFIGS),
+        help="comma-separated configurations (default: all channels on, and each one off)",
+    )
+    parser.add_argument(
+        "--known",
+        type=Path,
+        default=None,
+        help="the demand-slowdown study's runs.csv: depths it ran over the same seeds are reused",
+    )
     args = parser.parse_args(argv)
+    names = [c.strip() for c in args.configs.split(",") if c.strip()]
+    unknown = [c for c in names if c not in CONFIGS]
+    if unknown or not names:
+        parser.error(f"--configs: unknown {unknown}; choose from {list(CONFIGS)}")
+    if args.known is not None and not args.known.is_file():
+        parser.error(f"--known: no file {args.known}")
+    known = None
+    if args.known is not None:
+        known = known_from_study(cascade_flags(pd.read_csv(args.known)), args.seeds)
     started = time.perf_counter()
     thresholds, evaluations = search(
         args.out / "sweeps",
         args.tolerance,
+        configs={c: CONFIGS[c] for c in names},
+        known_by_config=known,
         scenario=SCENARIO,
         steps=STEPS,
         seeds=args.seeds,
@@ -46,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         tolerance=args.tolerance,
         depth_bounds=depth_bounds(),
         targets=TARGETS,
-        configurations=list(CONFIGS),
+        configurations=names,
+        reused_from=str(args.known) if args.known else None,
+        reused_depths={k: sorted(v) for k, v in (known or {}).items()},
         evaluations=len(evaluations),
     )
     print(thresholds.to_string(index=False))
