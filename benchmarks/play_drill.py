@@ -22,6 +22,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.browser import (
@@ -42,8 +44,15 @@ CLICK_EVERY = 8  # polls between node clicks while playing
 
 
 def _set_mode(page, fastest: bool, pause_on_default: bool) -> None:
-    if page.locator("button.play-button").inner_text().strip().lower() == "pause":
-        page.locator("button.play-button").click()
+    button = page.locator("button.play-button")
+    if button.inner_text().strip().lower() == "pause":
+        try:
+            button.click(timeout=5_000)
+        except PlaywrightTimeout:
+            # the run reached the horizon between reading "Pause" and clicking: the button
+            # now reads Play and is disabled, which is right; anything else is a hang
+            if button.is_enabled() or button.inner_text().strip().lower() != "play":
+                raise
         page.locator("button.play-button", has_text=re.compile("play", re.I)).wait_for()
     speed = page.locator(".speed-control [role=slider]")
     speed.focus()
