@@ -213,15 +213,15 @@ def price_factor(
 def vendor_price_factor(world) -> float:
     """:func:`price_factor` of the first live vendor (no vendor, or all failed: 1)."""
     vendors = world.agents.vendors
-    if len(vendors) == 0:
+    if vendors.n == 0:
         return 1.0
     alive = world.agents.active_members(vendors)
     if alive.size == 0:
         return 1.0
-    v = int(alive[0])
+    v = alive[0]
     g = world.config.guarantors
     return price_factor(
-        float(world.ledger.cash_usd[int(vendors.row[v])]),
+        float(world.ledger.cash_usd[vendors.row[v]]),
         float(vendors.operating_cost_usd_per_year[v]),
         g.vendor_price_cover_years,
         g.vendor_price_max_discount,

@@ -345,7 +345,7 @@ def snapshot(world: World) -> dict[str, float]:
         world.book.contracts,
         world.book.loans,
     )
-    state, hardware = world.drivers.state, world.hardware
+    state, hardware, spot = world.drivers.state, world.hardware, world.spot
     lenders, miners, labs = agents.lenders, agents.miners, agents.labs
     t = _totals(
         table.health,
@@ -372,8 +372,22 @@ def snapshot(world: World) -> dict[str, float]:
     ).tolist()
     delivered = t[_DELIVERED] + _spot_sold_mw(world)
     installed = t[_INSTALLED]
-    ltv, ltv_max = _gpu_ltvs_compiled(world)
-    spot = world.spot
+    list_price = hardware.list_price_usd_per_mw  # read once: nothing here moves it
+    ltv, ltv_max = _gpu_ltvs_compiled(world, list_price)
+    cfg = hardware.cfg
+
+    def per_mw(efficiency: float) -> float:  # HardwareMarket.gpu_value_per_mw of a new GPU
+        return gpu_value_usd_per_mw(
+            list_price,
+            efficiency,
+            state.frontier_efficiency,
+            spot.rental_ratio,
+            hardware.gpu_resale_index,
+            1.0,
+            cfg.market_gpu_obsolescence_exponent,
+            cfg.market_gpu_rent_elasticity,
+        )
+
     end_revenue = ai_end_revenue_usd_per_year(world)
     required = ai_required_revenue_usd_per_year(world)
     out: dict[str, float] = {"week": world.clock.week}
@@ -394,8 +408,8 @@ def snapshot(world: World) -> dict[str, float]:
                 spot.rent_usd_per_mw_year(state.frontier_efficiency)
             ),
             "gpu_resale_usd_per_mw": hardware.fleet_gpu_usd_per_mw(),
-            "gpu_frontier_usd_per_mw": hardware.frontier_gpu_usd_per_mw(),
-            "gpu_vintage0_usd_per_mw": hardware.vintage0_gpu_usd_per_mw(),
+            "gpu_frontier_usd_per_mw": float(per_mw(state.frontier_efficiency)),
+            "gpu_vintage0_usd_per_mw": float(per_mw(1.0)),
             "gpu_loan_ltv": ltv,
             "gpu_loan_ltv_max": ltv_max,
             "gpu_resale_index": float(hardware.gpu_resale_index),
@@ -424,7 +438,7 @@ def snapshot(world: World) -> dict[str, float]:
     return out
 
 
-def _gpu_ltvs_compiled(world: World) -> tuple[float, float]:
+def _gpu_ltvs_compiled(world: World, list_price: float) -> tuple[float, float]:
     """:func:`_gpu_ltvs` in one compiled pass (the same values, bit for bit)."""
     loans, table, hardware = world.book.loans, world.agents.table, world.hardware
     cfg = hardware.cfg
@@ -438,7 +452,7 @@ def _gpu_ltvs_compiled(world: World) -> tuple[float, float]:
         table.gpu_efficiency,
         table.gpu_condition,
         COLLATERAL_CODE[Collateral.GPU],
-        hardware.list_price_usd_per_mw,
+        list_price,
         hardware.state.frontier_efficiency,
         hardware.spot.rental_ratio,
         hardware.gpu_resale_index,
