@@ -12,11 +12,101 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from numba import njit
 
 
 def seq_sum(values: np.ndarray) -> float:
     """The sum of an array as a float (numpy's pairwise summation)."""
     return float(values.sum())
+
+
+@njit(cache=True)
+def _pairwise_block(a, lo, n):  # pragma: no cover
+    """The pairwise sum of numpy, for a block of at most 128 values ``a[lo:lo + n]``."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    m = n - n % 8
+    while i < m:  # eight accumulators, combined as a tree, then the rest in order
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def _pairwise(a, lo, n):  # pragma: no cover
+    """The pairwise summation of numpy over ``a[lo:lo + n]`` (``pairwise_sum`` in numpy's loops).
+
+    Blocks above 128 values split in halves (the first a multiple of 8) and add their sums;
+    the recursion runs on an explicit stack (numba caches no recursive functions).
+    """
+    if n <= 128:
+        return _pairwise_block(a, lo, n)
+    los = np.empty(128, np.int64)
+    ns = np.empty(128, np.int64)
+    stage = np.zeros(128, np.int64)
+    results = np.empty(128)
+    top, done = 0, 0
+    los[0], ns[0], stage[0] = lo, n, 0
+    while top >= 0:
+        size = ns[top]
+        if size <= 128:
+            results[done] = _pairwise_block(a, los[top], size)
+            done += 1
+            top -= 1
+            continue
+        half = size // 2
+        half -= half % 8
+        if stage[top] == 0:
+            stage[top] = 1
+            top += 1
+            los[top], ns[top], stage[top] = los[top - 1], half, 0
+        elif stage[top] == 1:
+            stage[top] = 2
+            top += 1
+            los[top], ns[top], stage[top] = los[top - 1] + half, size - half, 0
+        else:
+            done -= 1
+            results[done - 1] = results[done - 1] + results[done]
+            top -= 1
+    return results[0]
+
+
+@njit(cache=True)
+def maximum(a, b):  # pragma: no cover
+    """``np.maximum`` of two floats inside compiled code, with numpy's bits.
+
+    NaN propagates, and of two equal values (``0.0`` and ``-0.0``) the second is returned.
+    """
+    return a if (a > b or a != a) else b
+
+
+@njit(cache=True)
+def pairwise_sum(values):  # pragma: no cover
+    """:func:`seq_sum` inside compiled code: the same bits as ``values.sum()``.
+
+    numpy adds a contiguous float64 array from its identity (0) with pairwise summation:
+    blocks of up to 128 values in eight interleaved accumulators, larger arrays split in
+    halves (``tests/test_columns.py`` checks it bit for bit against numpy).
+    """
+    return 0.0 + _pairwise(values, 0, values.size)
 
 
 class Table:

@@ -9,6 +9,7 @@ AI revenue gap are computed from it by reporting.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -73,7 +74,8 @@ class CapexRecord:
     def trailing_usd(self, weeks: int = 52) -> float:
         """Capex (GPUs and data centres) over the last ``weeks`` weeks, this one included."""
         end = self._index(self.clock.week)
-        return installed_capex_usd(self._gpu + self._dc, end, weeks)
+        start = max(0, math.floor(end - weeks) + 1)  # add only the weeks summed (same values)
+        return installed_capex_usd(self._gpu[start:] + self._dc[start:], end - start, weeks)
 
     def path(self) -> tuple[np.ndarray, np.ndarray]:
         """Copies of the GPU and data-centre paths (index 0 = ``opening_weeks`` before week 0)."""

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from bubblesim.agents.base import AgentType, Firm
+from bubblesim.agents.base import AgentType, Firm, HealthCode
 from bubblesim.columns import Table
 
 
@@ -165,15 +165,17 @@ def mark_stakes(world) -> None:
         return
     labs, table = world.agents.labs, world.agents.table
     index_of = {int(r): i for i, r in enumerate(labs.row.tolist())}
+    health = table.health
+    lab_value = world.equity.lab_value_usd
 
     def valuation(lab_row: int) -> float:
-        if table.is_defaulted(np.array([lab_row]))[0]:
+        if health[lab_row] == HealthCode.DEFAULTED:
             return 0.0
-        return float(world.equity.lab_valuation_usd(np.array([index_of[lab_row]]))[0])
+        return lab_value(index_of[lab_row])
 
     for v in range(len(vendors)):
         row = int(vendors.row[v])
-        if table.is_defaulted(np.array([row]))[0]:
+        if health[row] == HealthCode.DEFAULTED:
             continue
         value = stake_value_usd(vendors.stakes.get(v, {}), valuation)
         world.ledger.post_pnl(row, value - float(table.stakes_usd[row]))
@@ -211,15 +213,15 @@ def price_factor(
 def vendor_price_factor(world) -> float:
     """:func:`price_factor` of the first live vendor (no vendor, or all failed: 1)."""
     vendors = world.agents.vendors
-    if len(vendors) == 0:
+    if vendors.n == 0:
         return 1.0
     alive = world.agents.active_members(vendors)
     if alive.size == 0:
         return 1.0
-    v = int(alive[0])
+    v = alive[0]
     g = world.config.guarantors
     return price_factor(
-        float(world.ledger.cash_usd[int(vendors.row[v])]),
+        float(world.ledger.cash_usd[vendors.row[v]]),
         float(vendors.operating_cost_usd_per_year[v]),
         g.vendor_price_cover_years,
         g.vendor_price_max_discount,

@@ -38,7 +38,7 @@ from bubblesim.accounts.instruments import (
     PROJECT,
     Collateral,
 )
-from bubblesim.accounts.ledger import Flow
+from bubblesim.accounts.ledger import FLOW_CODE, Flow
 from bubblesim.agents.base import TYPE_CODE, AgentType
 from bubblesim.columns import seq_sum
 from bubblesim.economics import (
@@ -387,6 +387,28 @@ class CreditDesk:
         w.agents.table.change_funding(row, -amount)
         return amount
 
+    def settle_funding_gaps(self, lenders: np.ndarray, gaps_usd: np.ndarray) -> None:
+        """Lenders repay funding with cash above their buffer, or raise it to restore the buffer.
+
+        Each lender in turn repays a positive gap (:meth:`repay_funding`) or raises a negative
+        one (:meth:`raise_funding`), in one compiled pass.
+
+        Args:
+            lenders: Lender indices.
+            gaps_usd: Each one's cash above (+) or below (−) its buffer.
+        """
+        w = self.world
+        table, roster = w.agents.table, w.agents.lenders
+        rows = roster.row[lenders]
+        open_ = ~(table.is_defaulted(rows) | roster.running[lenders] | roster.gated[lenders])
+        payers, payees, amounts, kinds, change = _funding_moves(
+            rows, gaps_usd, open_, table.funding_usd, w.ledger.cash_usd, _FUNDING_IN, _FUNDING_OUT
+        )
+        w.ledger.transfer_sequence(payers, payees, amounts, kinds)
+        moved = change != 0.0
+        if moved.any():
+            table.change_funding_many(rows[moved], change[moved])
+
     # -- collateral ------------------------------------------------------------------------------
     def collateral_value_usd(self, borrower: int, collateral: int) -> float:
         """Value of a borrower's collateral of one class (halls at their income value)."""
@@ -521,3 +543,35 @@ def _expected_losses(
         pd = probability_of_default(health[b] == 1, ltv_pd, tenant, pd_healthy, pd_distressed)
         out[i] = pd * loss_given_default(p, share, alpha, lgd_unsecured, secured) * p
     return out
+
+
+_FUNDING_IN, _FUNDING_OUT = FLOW_CODE[Flow.FUNDING_IN], FLOW_CODE[Flow.FUNDING_OUT]
+
+
+@njit(cache=True)
+def _funding_moves(rows, gaps, open_, funding, cash, code_in, code_out):  # pragma: no cover
+    """The transfers of :meth:`CreditDesk.settle_funding_gaps` and each lender's funding change.
+
+    A positive gap repays ``min(gap, funding, cash)``; a negative one raises ``−gap`` while the
+    lender's market is open; nothing moves otherwise (compiled loop).
+    """
+    m = rows.size
+    payers, payees = np.full(m, -1), np.full(m, -1)
+    amounts, kinds, change = np.zeros(m), np.full(m, code_in), np.zeros(m)
+    for i in range(m):
+        r, gap = rows[i], gaps[i]
+        if gap > 0:
+            amount = gap  # min(gap, funding, cash), the first smallest
+            if funding[r] < amount:
+                amount = funding[r]
+            if cash[r] < amount:
+                amount = cash[r]
+            if amount <= 0:
+                continue
+            payers[i], amounts[i], kinds[i], change[i] = r, amount, code_out, -amount
+        elif gap < 0:
+            amount = -gap
+            if amount <= 0 or not open_[i]:
+                continue
+            payees[i], amounts[i], change[i] = r, amount, amount
+    return payers, payees, amounts, kinds, change

@@ -66,6 +66,17 @@ class EquityMarket:
             labs.expected_growth_per_year[indices]
         )
 
+    def lab_value_usd(self, index: int) -> float:
+        """One lab's pre-money value (:meth:`lab_valuation_usd` of one index, as a float)."""
+        labs, r = self.world.agents.labs, self.world.config.revenue
+        multiple = lab_revenue_multiple(
+            r.valuation_revenue_multiple,
+            self.sentiment(),
+            float(labs.expected_growth_per_year[index]),
+            r.valuation_reference_growth_per_year,
+        )
+        return float(labs.revenue_usd_per_year[index] * np.float64(multiple))
+
     def lab_raisable_usd(self, indices) -> np.ndarray:
         """What each lab could raise in a round now (0 while the equity window is shut)."""
         if self.world.desk.equity_window <= 0:
@@ -82,7 +93,7 @@ class EquityMarket:
         w = self.world
         if w.desk.equity_window <= 0:
             return 0.0
-        value = float(self.lab_valuation_usd(np.array([index]))[0])
+        value = self.lab_value_usd(index)
         amount = equity_round_usd(
             need_usd, value, w.config.revenue.valuation_max_dilution_per_round
         )

@@ -18,9 +18,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+from numba import njit
 
 from bubblesim.accounts.instruments import KIND_CODE, ContractKind
-from bubblesim.columns import Table
+from bubblesim.columns import Table, maximum
 from bubblesim.economics import hall_market_rent_usd_per_mw_year, hall_value_usd
 from bubblesim.units import WEEKS_PER_YEAR
 
@@ -71,6 +72,7 @@ class HallMarket:
     def __init__(self, world: World):
         self.world = world
         self.vacancy = VacancyTable()
+        self._leases: tuple[tuple[int, int], tuple[np.ndarray, np.ndarray]] | None = None
 
     # -- quantities ------------------------------------------------------------------------------
     def market_rent_usd_per_mw_year(self) -> float:
@@ -95,19 +97,24 @@ class HallMarket:
     def leases_by_seller(self) -> tuple[np.ndarray, np.ndarray]:
         """Per agent: MW-IT and yearly net operating income of the active hosting leases it sells.
 
-        NOI is gross rent times the host's NOI margin (calib. §1).
+        NOI is gross rent times the host's NOI margin (calib. §1). Kept until a contract
+        changes (do not modify).
         """
         w = self.world
         c = w.book.contracts
         n = w.n_agents
-        rows = c.select(_HOSTING, True)
-        rows = rows[~c.outside_seller[rows]]
-        sellers = c.seller[rows]
-        mw = np.bincount(sellers, c.mw[rows], n).astype(np.float64)
-        rent = np.bincount(sellers, c.mw[rows] * c.price_usd_per_mw_year[rows], n).astype(
-            np.float64
-        )
-        return mw, rent * w.config.contracts.contract_hosting_noi_margin
+        key = (c.version, n)
+        if self._leases is None or self._leases[0] != key:
+            mw, rent = _leases_by_seller(
+                c.select(_HOSTING, True),
+                c.outside_seller,
+                c.seller,
+                c.mw,
+                c.price_usd_per_mw_year,
+                n,
+            )
+            self._leases = (key, (mw, rent * w.config.contracts.contract_hosting_noi_margin))
+        return self._leases[1]
 
     def vacant_it_mw(self) -> np.ndarray:
         """Empty MW-IT of every miner now (by miner index)."""
@@ -136,27 +143,23 @@ class HallMarket:
         if len(miners) == 0:
             return values
         leased_mw, noi = self.leases_by_seller()
-        rows = miners.row
-        vacant = np.maximum(0.0, self.built_it_mw(rows) - leased_mw[rows])
         margin = cfg.contracts.contract_hosting_noi_margin
         market_noi = self.market_rent_usd_per_mw_year() * margin
         search_years = cfg.halls.hall_relet_search_weeks / WEEKS_PER_YEAR
         mining = cfg.halls.hall_mining_site_value_usd_per_mw * cfg.markets.market_pue
-        income = np.array(
-            [
-                hall_value_usd(
-                    float(noi[r]),
-                    float(v),
-                    market_noi,
-                    cfg.halls.hall_cap_rate_per_year,
-                    search_years,
-                    mining,
-                )
-                for r, v in zip(rows.tolist(), vacant.tolist(), strict=True)
-            ]
+        _miner_hall_values(
+            values,
+            miners.row,
+            table.halls_usd,
+            table.construction_usd,
+            cfg.markets.market_colo_build_cost_usd_per_mw,
+            leased_mw,
+            noi,
+            market_noi,
+            cfg.halls.hall_cap_rate_per_year,
+            search_years,
+            mining,
         )
-        values = values.copy()
-        values[rows] = income + table.construction_usd[rows]
         return values
 
     def tenant_risk_share(self) -> np.ndarray:
@@ -168,27 +171,110 @@ class HallMarket:
         """
         w = self.world
         c, table = w.book.contracts, w.agents.table
-        n = w.n_agents
-        live = c.select(_HOSTING, False)
-        live = live[~c.outside_seller[live]]
-        sellers, buyers, guarantors = c.seller[live], c.buyer[live], c.guarantor[live]
-        healthy = table.health[buyers] == 0
-        backed = (guarantors >= 0) & (c.backstop_remaining_usd[live] > 0)
-        backed &= ~table.is_defaulted(np.maximum(guarantors, 0))
-        unsound = np.bincount(sellers, c.mw[live] * ~(healthy | backed), n).astype(np.float64)
-        pending = c.status[live] == 0
-        total = np.bincount(sellers, c.mw[live] * pending, n).astype(np.float64)
-        miners = w.agents.miners
-        empty = np.zeros(n)
-        if len(miners):
-            rows = miners.row
-            built = self.built_it_mw(rows)
-            total[rows] += built
-            leased, _ = self.leases_by_seller()
-            empty[rows] = np.maximum(0.0, built - leased[rows])
-        share = np.divide(unsound + empty, total, out=np.zeros(n), where=total > 0)
-        return np.clip(share, 0.0, 1.0)
+        leased, _ = self.leases_by_seller()
+        return _tenant_risk_share(
+            c.select(_HOSTING, False),
+            c.outside_seller,
+            c.seller,
+            c.buyer,
+            c.guarantor,
+            c.backstop_remaining_usd,
+            c.mw,
+            c.status,
+            table.health,
+            w.agents.miners.row,
+            table.halls_usd,
+            w.config.markets.market_colo_build_cost_usd_per_mw,
+            leased,
+        )
 
     def value_usd(self, row: int) -> float:
         """One agent's halls at their income value (construction at cost)."""
         return float(self.values_usd()[row])
+
+
+@njit(cache=True)
+def _leases_by_seller(hosting, outside_seller, seller, mw, price, n):  # pragma: no cover
+    """:meth:`HallMarket.leases_by_seller` before the NOI margin: MW and gross rent by seller.
+
+    Sums in row order (as ``np.bincount`` adds), in one compiled pass.
+    """
+    leased = np.zeros(n)
+    rent = np.zeros(n)
+    for i in range(hosting.size):
+        k = hosting[i]
+        if outside_seller[k]:
+            continue
+        s = seller[k]
+        leased[s] += mw[k]
+        rent[s] += mw[k] * price[k]
+    return leased, rent
+
+
+@njit(cache=True)
+def _miner_hall_values(
+    values,
+    rows,
+    halls_usd,
+    construction_usd,
+    build_cost,
+    leased_mw,
+    noi,
+    market_noi,
+    cap_rate,
+    search_years,
+    mining,
+):  # pragma: no cover
+    """:meth:`HallMarket.values_usd` of the miners' rows, written into ``values`` (compiled)."""
+    for i in range(rows.size):
+        r = rows[i]
+        vacant = maximum(0.0, halls_usd[r] / build_cost - leased_mw[r])
+        income = hall_value_usd(noi[r], vacant, market_noi, cap_rate, search_years, mining)
+        values[r] = income + construction_usd[r]
+
+
+@njit(cache=True)
+def _tenant_risk_share(
+    live,
+    outside_seller,
+    seller,
+    buyer,
+    guarantor,
+    backstop,
+    mw,
+    status,
+    health,
+    miner_rows,
+    halls_usd,
+    build_cost,
+    leased,
+):  # pragma: no cover
+    """:meth:`HallMarket.tenant_risk_share` (compiled loop; sums in row order)."""
+    n = health.size
+    unsound = np.zeros(n)
+    total = np.zeros(n)
+    for i in range(live.size):
+        k = live[i]
+        if outside_seller[k]:
+            continue
+        s, g = seller[k], guarantor[k]
+        healthy = health[buyer[k]] == 0
+        backed = g >= 0 and backstop[k] > 0 and health[max(g, 0)] != 2
+        unsound[s] += mw[k] * (0.0 if (healthy or backed) else 1.0)
+        total[s] += mw[k] * (1.0 if status[k] == 0 else 0.0)
+    empty = np.zeros(n)
+    for i in range(miner_rows.size):
+        r = miner_rows[i]
+        built = halls_usd[r] / build_cost
+        total[r] += built
+        empty[r] = maximum(0.0, built - leased[r])
+    share = np.zeros(n)
+    for r in range(n):
+        if total[r] > 0:
+            v = (unsound[r] + empty[r]) / total[r]
+            if v < 0.0:
+                v = 0.0
+            elif v > 1.0:
+                v = 1.0
+            share[r] = v
+    return share

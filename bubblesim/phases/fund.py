@@ -38,10 +38,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from bubblesim.accounts.events import Cause, EventKind
 from bubblesim.accounts.instruments import HOSTING, PROJECT
-from bubblesim.accounts.ledger import Flow
+from bubblesim.accounts.ledger import FLOW_CODE, Flow
 from bubblesim.columns import seq_sum
 from bubblesim.economics import (
     debt_service_coverage,
@@ -57,6 +58,7 @@ from bubblesim.units import WEEKS_PER_YEAR
 if TYPE_CHECKING:
     from bubblesim.world import World
 
+_PAYOUT = FLOW_CODE[Flow.PAYOUT]
 QUARTER_WEEKS = 13
 """Redemptions, distributions, new fund capital and coverage tests happen every quarter."""
 PERFORMING_DRAWDOWN = 0.01
@@ -95,16 +97,11 @@ def _accrue_interest(world: World) -> None:
     """Reserve income on cash, then interest on funding; a lender that cannot pay defaults."""
     lenders, table, ledger = world.agents.lenders, world.agents.table, world.ledger
     base = world.drivers.state.base_rate_per_year
-    rates = np.array(
-        [
-            funding_rate_per_year(
-                base,
-                float(lenders.funding_spread_per_year[i]),
-                float(lenders.stress[i]),
-                world.config.lenders.lender_funding_stress_spread_per_year,
-            )
-            for i in range(len(lenders))
-        ]
+    rates = _funding_rates(
+        base,
+        lenders.funding_spread_per_year,
+        lenders.stress,
+        world.config.lenders.lender_funding_stress_spread_per_year,
     )
     lenders.set_funding_rates(rates)
     alive, rows = _alive(world)
@@ -114,12 +111,27 @@ def _accrue_interest(world: World) -> None:
     interest = np.maximum(0.0, table.funding_usd[rows]) * np.maximum(0.0, rates[alive])
     interest /= WEEKS_PER_YEAR
     lenders.record_interest(alive, interest, reserve)
-    for index, row, income, due in zip(
-        alive.tolist(), rows.tolist(), reserve.tolist(), interest.tolist(), strict=True
+    # each lender in turn: its reserve income in, then its funders' interest out of its cash
+    m = rows.size
+    payers, payees = np.full(2 * m, -1), np.full(2 * m, -1)
+    payees[0::2], payers[1::2] = rows, rows
+    amounts = np.empty(2 * m)
+    amounts[0::2], amounts[1::2] = reserve, interest
+    kinds = np.empty(2 * m, dtype=np.int64)
+    kinds[0::2], kinds[1::2] = FLOW_CODE[Flow.RESERVE_INCOME], FLOW_CODE[Flow.FUNDING_INTEREST]
+    capped = np.zeros(2 * m, dtype=np.bool_)
+    capped[1::2] = True
+    moved = ledger.transfer_sequence(payers, payees, amounts, kinds, capped)
+    short = moved[1::2] < interest - ledger.tolerance_usd
+    if not short.any():
+        return
+    for index, row, paid, due in zip(
+        alive[short].tolist(),
+        rows[short].tolist(),
+        moved[1::2][short].tolist(),
+        interest[short].tolist(),
+        strict=True,
     ):
-        ledger.transfer(None, row, income, Flow.RESERVE_INCOME)
-        paid = min(due, max(0.0, float(ledger.cash_usd[row])))
-        ledger.transfer(row, None, paid, Flow.FUNDING_INTEREST)
         if paid < due - ledger.tolerance_usd:
             event = world.events.record(
                 EventKind.FUNDING_RUN,
@@ -129,6 +141,15 @@ def _accrue_interest(world: World) -> None:
                 detail="cannot pay its funders' interest",
             )
             declare_default(world, row, Cause.ILLIQUIDITY, event)
+
+
+@njit(cache=True)
+def _funding_rates(base, spreads, stress, stress_spread):  # pragma: no cover
+    """:func:`bubblesim.economics.funding_rate_per_year` of every lender (compiled loop)."""
+    out = np.empty(spreads.size)
+    for i in range(spreads.size):
+        out[i] = funding_rate_per_year(base, spreads[i], stress[i], stress_spread)
+    return out
 
 
 # -- provisions -----------------------------------------------------------------------------------
@@ -291,15 +312,21 @@ def _payouts(world: World, quarter_end: bool) -> None:
     lenders, ledger, lp = world.agents.lenders, world.ledger, world.config.lenders
     alive, rows = _alive(world)
     loans = world.book.receivable_by_agent(world.n_agents)
-    for index, row in zip(alive.tolist(), rows.tolist(), strict=True):
-        amount = payout_usd(
-            float(ledger.equity_usd[row]),
-            max(0.0, float(loans[row])),
-            float(lenders.capital_target_ratio[index]),
-            lp.lender_payout_buffer,
-            lp.lender_payout_per_week,
-        )
-        _pay_out(world, index, row, amount)
+    amounts = _payout_amounts(
+        rows,
+        alive,
+        ledger.equity_usd,
+        loans,
+        lenders.capital_target_ratio,
+        lp.lender_payout_buffer,
+        lp.lender_payout_per_week,
+    )
+    paid = ledger.transfer_sequence(
+        rows, np.full(rows.size, -1), amounts, np.full(rows.size, _PAYOUT), np.ones(rows.size, bool)
+    )
+    out = paid > 0
+    if out.any():
+        lenders.pay_out(alive[out], paid[out])
     if not quarter_end:
         return
     equity = ledger.equity_usd[lenders.row]
@@ -347,13 +374,31 @@ def _manage_funding(world: World) -> None:
     lenders, ledger, desk = world.agents.lenders, world.ledger, world.desk
     alive, rows = _alive(world)
     loans = world.book.receivable_by_agent(world.n_agents)
-    for index, row in zip(alive.tolist(), rows.tolist(), strict=True):
-        buffer = float(lenders.cash_buffer_share[index]) * max(0.0, float(loans[row]))
-        gap = float(ledger.cash_usd[row]) - buffer
-        if gap > 0:
-            desk.repay_funding(index, gap)
-        elif gap < 0:
-            desk.raise_funding(index, -gap)
+    gaps = _cash_gaps(rows, alive, ledger.cash_usd, loans, lenders.cash_buffer_share)
+    desk.settle_funding_gaps(alive, gaps)
+
+
+@njit(cache=True)
+def _cash_gaps(rows, alive, cash, loans, buffer_share):  # pragma: no cover
+    """Each lender's cash above (+) or below (−) its buffer, ``cash − b max(0, L)`` (compiled)."""
+    out = np.empty(rows.size)
+    for i in range(rows.size):
+        held = loans[rows[i]]
+        out[i] = cash[rows[i]] - buffer_share[alive[i]] * (held if held > 0.0 else 0.0)
+    return out
+
+
+@njit(cache=True)
+def _payout_amounts(rows, alive, equity, loans, target, buffer, speed):  # pragma: no cover
+    """:func:`bubblesim.economics.payout_usd` of each lender (compiled loop)."""
+    out = np.empty(rows.size)
+    for i in range(rows.size):
+        held = loans[rows[i]]
+        amount = payout_usd(
+            equity[rows[i]], held if held > 0.0 else 0.0, target[alive[i]], buffer, speed
+        )
+        out[i] = 0.0 if amount < 0.0 else amount  # nothing is paid out below zero
+    return out
 
 
 def _expire_backstops(world: World) -> None:

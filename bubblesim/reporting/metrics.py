@@ -17,8 +17,8 @@ from numba import njit
 
 from bubblesim.accounts.instruments import COLLATERAL_CODE, Collateral, ContractKind
 from bubblesim.agents.base import AGENT_TYPES, TYPE_CODE, AgentType, HealthCode
-from bubblesim.columns import seq_sum
-from bubblesim.economics import required_revenue_usd_per_year
+from bubblesim.columns import maximum, pairwise_sum, seq_sum
+from bubblesim.economics import gpu_value_usd_per_mw, required_revenue_usd_per_year
 from bubblesim.units import HOURS_PER_YEAR, WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -345,7 +345,7 @@ def snapshot(world: World) -> dict[str, float]:
         world.book.contracts,
         world.book.loans,
     )
-    state, hardware = world.drivers.state, world.hardware
+    state, hardware, spot = world.drivers.state, world.hardware, world.spot
     lenders, miners, labs = agents.lenders, agents.miners, agents.labs
     t = _totals(
         table.health,
@@ -372,8 +372,22 @@ def snapshot(world: World) -> dict[str, float]:
     ).tolist()
     delivered = t[_DELIVERED] + _spot_sold_mw(world)
     installed = t[_INSTALLED]
-    ltv, ltv_max = _gpu_ltvs(world)
-    spot = world.spot
+    list_price = hardware.list_price_usd_per_mw  # read once: nothing here moves it
+    ltv, ltv_max = _gpu_ltvs_compiled(world, list_price)
+    cfg = hardware.cfg
+
+    def per_mw(efficiency: float) -> float:  # HardwareMarket.gpu_value_per_mw of a new GPU
+        return gpu_value_usd_per_mw(
+            list_price,
+            efficiency,
+            state.frontier_efficiency,
+            spot.rental_ratio,
+            hardware.gpu_resale_index,
+            1.0,
+            cfg.market_gpu_obsolescence_exponent,
+            cfg.market_gpu_rent_elasticity,
+        )
+
     end_revenue = ai_end_revenue_usd_per_year(world)
     required = ai_required_revenue_usd_per_year(world)
     out: dict[str, float] = {"week": world.clock.week}
@@ -394,8 +408,8 @@ def snapshot(world: World) -> dict[str, float]:
                 spot.rent_usd_per_mw_year(state.frontier_efficiency)
             ),
             "gpu_resale_usd_per_mw": hardware.fleet_gpu_usd_per_mw(),
-            "gpu_frontier_usd_per_mw": hardware.frontier_gpu_usd_per_mw(),
-            "gpu_vintage0_usd_per_mw": hardware.vintage0_gpu_usd_per_mw(),
+            "gpu_frontier_usd_per_mw": float(per_mw(state.frontier_efficiency)),
+            "gpu_vintage0_usd_per_mw": float(per_mw(1.0)),
             "gpu_loan_ltv": ltv,
             "gpu_loan_ltv_max": ltv_max,
             "gpu_resale_index": float(hardware.gpu_resale_index),
@@ -420,7 +434,252 @@ def snapshot(world: World) -> dict[str, float]:
             "external_flows_usd": float(world.ledger.net_external_usd()),
         }
     )
-    out.update({name: f(world) for name, f in _CREDIT_SERIES.items()})
+    out.update(_credit_snapshot(world))
+    return out
+
+
+def _gpu_ltvs_compiled(world: World, list_price: float) -> tuple[float, float]:
+    """:func:`_gpu_ltvs` in one compiled pass (the same values, bit for bit)."""
+    loans, table, hardware = world.book.loans, world.agents.table, world.hardware
+    cfg = hardware.cfg
+    ltv, ltv_max = _gpu_ltv_pass(
+        loans.active(),
+        loans.collateral,
+        loans.borrower,
+        loans.principal_usd,
+        table.health,
+        table.gpu_mw,
+        table.gpu_efficiency,
+        table.gpu_condition,
+        COLLATERAL_CODE[Collateral.GPU],
+        list_price,
+        hardware.state.frontier_efficiency,
+        hardware.spot.rental_ratio,
+        hardware.gpu_resale_index,
+        cfg.market_gpu_obsolescence_exponent,
+        cfg.market_gpu_rent_elasticity,
+    )
+    return float(ltv), float(ltv_max)
+
+
+@njit(cache=True)
+def _gpu_ltv_pass(
+    active,
+    collateral,
+    borrower,
+    principal,
+    health,
+    gpu_mw,
+    efficiency,
+    condition,
+    gpu_code,
+    list_price,
+    frontier,
+    rental_ratio,
+    resale_index,
+    obsolescence,
+    elasticity,
+):  # pragma: no cover
+    """:func:`_gpu_ltvs` (compiled loop; sums as numpy adds them)."""
+    n = health.size
+    owed = np.zeros(n)
+    for i in range(active.size):
+        k = active[i]
+        b = borrower[k]
+        if collateral[k] == gpu_code and health[b] != 2:
+            owed[b] += principal[k]
+    m = 0
+    for b in range(n):
+        if owed[b] > 0:
+            m += 1
+    if m == 0:
+        return 0.0, 0.0
+    value = np.empty(m)
+    owing = np.empty(m)
+    j = 0
+    for b in range(n):
+        if owed[b] > 0:
+            per_mw = gpu_value_usd_per_mw(
+                list_price,
+                efficiency[b],
+                frontier,
+                rental_ratio,
+                resale_index,
+                condition[b],
+                obsolescence,
+                elasticity,
+            )
+            value[j] = gpu_mw[b] * per_mw
+            owing[j] = owed[b]
+            j += 1
+    total = pairwise_sum(value)
+    aggregate = pairwise_sum(owing) / total if total > 0 else np.inf
+    worst = -np.inf
+    for j in range(m):
+        each = owing[j] / value[j] if value[j] > 0 else np.inf
+        if each != each:
+            return aggregate, each
+        if each > worst:
+            worst = each
+    return aggregate, worst
+
+
+#: The credit series :func:`_credit_snapshot` computes in one pass, in its output order.
+_CREDIT_PASS = (
+    "credit_capacity_usd",
+    "credit_ltv_offered",
+    "credit_spread_add_offered_per_year",
+    "lender_capital_ratio",
+    "lender_provisions_usd",
+    "lender_charge_offs_usd",
+    "lender_funding_usd",
+    "lender_funding_cost_usd",
+    "lender_reserve_income_usd",
+    "lender_payouts_usd",
+    "lender_redemptions_usd",
+    "lender_inflows_usd",
+    "lenders_gated",
+    "lenders_running",
+    "halls_vacant_mw",
+)
+_CREDIT_COUNTS = ("lenders_gated", "lenders_running")
+
+
+def _credit_snapshot(world: World) -> dict[str, float]:
+    """The values of :data:`_CREDIT_SERIES`, the sums over lenders taken in one compiled pass."""
+    desk, lenders, agents = world.desk, world.agents.lenders, world.agents
+    table, loans = agents.table, world.book.loans
+    leased, _ = world.halls.leases_by_seller()
+    values = _credit_pass(
+        agents.active_members(lenders),
+        lenders.row,
+        world.ledger.equity_usd,
+        lenders.capacity_usd,
+        lenders.ltv_scale,
+        lenders.spread_add_per_year,
+        world.book.receivable_by_agent(world.n_agents),
+        loans.active(),
+        loans.outside_lender,
+        loans.allowance_usd,
+        lenders.charge_offs_usd,
+        table.funding_usd,
+        lenders.funding_cost_usd,
+        lenders.reserve_income_usd,
+        lenders.payouts_usd,
+        lenders.redemptions_usd,
+        lenders.inflows_usd,
+        lenders.gated,
+        lenders.running,
+        agents.miners.row,
+        table.halls_usd,
+        world.config.markets.market_colo_build_cost_usd_per_mw,
+        leased,
+    ).tolist()
+    out: dict[str, float] = {
+        "credit_requested_usd": float(desk.requested_usd),
+        "credit_granted_usd": float(desk.granted_usd),
+        "rollovers_requested_usd": float(desk.rollover_requested_usd),
+        "rollovers_granted_usd": float(desk.rollover_granted_usd),
+        "new_lending_miners_usd": float(desk.miner_granted_usd),
+        "credit_requested_miners_usd": float(desk.miner_requested_usd),
+        "rollovers_granted_miners_usd": float(desk.miner_rolled_usd),
+        "credit_crunch_index": float(desk.crunch_index),
+    }
+    out.update(zip(_CREDIT_PASS, values, strict=True))
+    out["credit_ltv_offered"] = world.config.credit.credit_gpu_ltv_max * out["credit_ltv_offered"]
+    for name in _CREDIT_COUNTS:
+        out[name] = int(out[name])
+    return {name: out[name] for name in _CREDIT_SERIES}
+
+
+@njit(cache=True)
+def _gathered_sum(values, rows):  # pragma: no cover
+    """``seq_sum(values[rows])`` (compiled)."""
+    picked = np.empty(rows.size)
+    for i in range(rows.size):
+        picked[i] = values[rows[i]]
+    return pairwise_sum(picked)
+
+
+@njit(cache=True)
+def _weighted(weights, values, alive, total):  # pragma: no cover
+    """:func:`_capital_weighted` given the weights and their total (compiled)."""
+    if not total > 0:
+        return 0.0
+    product = np.empty(alive.size)
+    for i in range(alive.size):
+        product[i] = weights[i] * values[alive[i]]
+    return pairwise_sum(product) / total
+
+
+@njit(cache=True)
+def _credit_pass(
+    alive,
+    lender_rows,
+    equity,
+    capacity,
+    ltv_scale,
+    spread_add,
+    receivable,
+    active_loans,
+    outside_lender,
+    allowance,
+    charge_offs,
+    funding,
+    funding_cost,
+    reserve_income,
+    payouts,
+    redemptions,
+    inflows,
+    gated,
+    running,
+    miner_rows,
+    halls_usd,
+    build_cost,
+    leased,
+):  # pragma: no cover
+    """The sums behind :data:`_CREDIT_PASS`, as numpy would add them (compiled)."""
+    out = np.zeros(15)  # len(_CREDIT_PASS)
+    rows = np.empty(alive.size, np.int64)
+    weights = np.empty(alive.size)
+    for i in range(alive.size):
+        rows[i] = lender_rows[alive[i]]
+        e = equity[rows[i]]
+        weights[i] = maximum(0.0, e)
+    total = pairwise_sum(weights)
+    out[0] = _gathered_sum(capacity, alive)
+    out[1] = _weighted(weights, ltv_scale, alive, total)
+    out[2] = _weighted(weights, spread_add, alive, total)
+    held = _gathered_sum(receivable, rows)
+    out[3] = _gathered_sum(equity, rows) / held if held > 0 else 0.0
+    n_held = 0
+    for i in range(active_loans.size):
+        if not outside_lender[active_loans[i]]:
+            n_held += 1
+    held_rows = np.empty(n_held, np.int64)
+    j = 0
+    for i in range(active_loans.size):
+        if not outside_lender[active_loans[i]]:
+            held_rows[j] = active_loans[i]
+            j += 1
+    out[4] = _gathered_sum(allowance, held_rows)
+    out[5] = pairwise_sum(charge_offs)
+    out[6] = _gathered_sum(funding, rows)
+    out[7] = pairwise_sum(funding_cost)
+    out[8] = pairwise_sum(reserve_income)
+    out[9] = pairwise_sum(payouts)
+    out[10] = pairwise_sum(redemptions)
+    out[11] = pairwise_sum(inflows)
+    for i in range(alive.size):
+        if gated[alive[i]]:
+            out[12] += 1.0
+        if running[alive[i]]:
+            out[13] += 1.0
+    vacant = np.empty(miner_rows.size)
+    for i in range(miner_rows.size):
+        r = miner_rows[i]
+        vacant[i] = maximum(0.0, halls_usd[r] / build_cost - leased[r])
+    out[14] = pairwise_sum(vacant)
     return out
 
 
