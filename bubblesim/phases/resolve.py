@@ -173,7 +173,7 @@ def _sell_assets(world: World, row: int, halls_value_usd: float) -> dict[int, fl
     c = world.config.channels
     recovery = c.settlement_alpha if c.channel_settlement else 1.0
     book = float(table.halls_usd[row] + table.construction_usd[row])
-    halls = halls_value_usd * recovery
+    halls = max(0.0, halls_value_usd) * recovery  # a hall is worth at least nothing
     if book > 0 or halls > 0:
         table.clear_halls(row)
         world.ledger.post_pnl(row, halls - book)
