@@ -14,6 +14,7 @@ from experiments.demand_slowdown import (
     CHANNELS,
     STEPS_WEEKS,
     depths_arg,
+    end_demand_loss,
     markdown,
     plot,
     run_study,
@@ -82,10 +83,16 @@ def main(argv: list[str] | None = None) -> int:
         versions[-1]["finished_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         meta_path.write_text(json.dumps(versions, indent=2) + "\n", encoding="utf-8")
     table = summarise(runs)
+    depths = sorted({0.0, *runs["depth"].unique().tolist()})
+    demand = end_demand_loss(depths)
+    demand.to_csv(args.out / "end_demand_loss.csv", index=False, float_format="%.4g")
+    print(demand.to_string(index=False))
     table.to_csv(args.out / "cascade_probability.csv", index=False, float_format="%.4g")
-    (args.out / "cascade_probability.md").write_text(markdown(table) + "\n", encoding="utf-8")
+    (args.out / "cascade_probability.md").write_text(
+        markdown(table, demand) + "\n", encoding="utf-8"
+    )
     plot(table, args.out / "cascade_probability.png")
-    print(markdown(table))
+    print(markdown(table, demand))
     print(f"wrote {args.out}/runs.csv, cascade_probability.csv/.md/.png")
     return 0
 
