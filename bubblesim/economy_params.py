@@ -920,7 +920,7 @@ class VerdictParams(BaseModel):
         0.1,
         unit="losses / initial capital",
         source="judgment: lenders 'failed or pulled back' (calib. §5)",
-        description="Lender losses, as a share of their initial capital, that count",
+        description="Lender capital lost (failed lenders' all of it), share of initial capital",
         ge=0.0,
         le=10.0,
         judgment=True,

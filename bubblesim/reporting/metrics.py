@@ -53,6 +53,19 @@ def lender_losses_usd(world: World) -> float:
     return seq_sum(world.agents.lenders.losses_usd)
 
 
+def lender_capital_lost_usd(world: World) -> float:
+    """Capital lenders lost: all of a failed lender's initial capital, a standing one's losses.
+
+    ``Σ_i (K_i if lender i has failed else L_i)``, ``K_i`` its initial capital and ``L_i`` its
+    cumulative credit-loss expense. A lender that fails (on losses, a run or a gate it cannot
+    meet) has lost its capital whatever its booked losses say; counting booked losses alone
+    would let three of six lenders fail while the lender leg reads 5% (measured, issue 14).
+    """
+    lenders = world.agents.lenders
+    failed = world.agents.table.is_defaulted(lenders.row)
+    return seq_sum(np.where(failed, lenders.initial_capital_usd, lenders.losses_usd))
+
+
 def credit_outstanding_usd(world: World) -> float:
     """Principal of all active loans."""
     loans = world.book.loans
@@ -293,6 +306,7 @@ REPORTERS: dict[str, Callable[[World], float]] = {
     "leveraged_miner_mw_defaulted": leveraged_miner_mw_defaulted,
     "lender_capital_usd": lender_capital_usd,
     "lender_losses_usd": lender_losses_usd,
+    "lender_capital_lost_usd": lender_capital_lost_usd,
     "credit_outstanding_usd": credit_outstanding_usd,
     "credit_supply_usd": credit_supply_usd,
     "new_lending_usd": lambda w: float(w.desk.new_lending_usd),
@@ -398,6 +412,7 @@ def snapshot(world: World) -> dict[str, float]:
             "leveraged_miner_mw_defaulted": t[_LEVERAGED],
             "lender_capital_usd": t[_CAPITAL],
             "lender_losses_usd": t[_LOSSES],
+            "lender_capital_lost_usd": lender_capital_lost_usd(world),
             "credit_outstanding_usd": t[_OUTSTANDING],
             "credit_supply_usd": t[_SUPPLY],
             "new_lending_usd": float(world.desk.new_lending_usd),

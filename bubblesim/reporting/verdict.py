@@ -5,7 +5,9 @@ A run is a cascade when, together, within one window of ``verdict_window_weeks``
 
 * leveraged miners holding at least ``verdict_miner_capacity_share`` of the leveraged miners'
   power capacity default within the window;
-* lenders lose at least ``verdict_lender_loss_share`` of their initial capital within it;
+* lenders lose at least ``verdict_lender_loss_share`` of their initial capital within it (a
+  failed lender has lost all of its capital; a standing one its credit-loss expense, series
+  ``lender_capital_lost_usd``);
 * a credit crunch: the measured credit crunch index (the share of the credit requested of
   lenders, new loans and rollovers, that they refused over a trailing window,
   :func:`bubblesim.markets.credit.credit_crunch_index`, series ``credit_crunch_index``) reaches
@@ -177,7 +179,9 @@ def leg_paths(
 
     * ``miner_defaults``: leveraged-miner MW defaulted over the trailing window, over the
       leveraged MW at week 0;
-    * ``lender_losses``: cumulative credit-loss expense over initial lender capital;
+    * ``lender_losses``: capital lost (series ``lender_capital_lost_usd``: all of a failed
+      lender's initial capital, a standing lender's cumulative credit-loss expense; runs
+      recorded before it existed fall back to ``lender_losses_usd``) over initial capital;
     * ``credit_contraction``: the credit crunch index (series ``credit_crunch_index``; runs
       recorded before it existed fall back to the fall of ``credit_supply_usd`` below its
       running peak).
@@ -186,7 +190,8 @@ def leg_paths(
     window = params.verdict_window_weeks
     lagged = np.concatenate([np.zeros(window), mined])[: mined.size]
     miner = (mined - lagged) / leveraged_miner_mw if leveraged_miner_mw > 0 else 0.0 * mined
-    losses = np.asarray(series["lender_losses_usd"], dtype=float)
+    name = "lender_capital_lost_usd" if "lender_capital_lost_usd" in series else "lender_losses_usd"
+    losses = np.asarray(series[name], dtype=float)
     loss = losses / initial_lender_capital_usd if initial_lender_capital_usd > 0 else 0.0 * losses
     if "credit_crunch_index" in series:
         credit = np.asarray(series["credit_crunch_index"], dtype=float)
