@@ -54,16 +54,18 @@ def lender_losses_usd(world: World) -> float:
 
 
 def lender_capital_lost_usd(world: World) -> float:
-    """Capital lenders lost: all of a failed lender's initial capital, a standing one's losses.
+    """Lender losses that count: credit losses, and at least all of a failed lender's capital.
 
-    ``Σ_i (K_i if lender i has failed else L_i)``, ``K_i`` its initial capital and ``L_i`` its
-    cumulative credit-loss expense. A lender that fails (on losses, a run or a gate it cannot
+    ``Σ_i (max(K_i, L_i) if lender i has failed else L_i)``, ``K_i`` its initial capital and
+    ``L_i`` its cumulative credit-loss expense (losses beyond capital fall on its funders, as
+    Celsius's fell on its depositors). A lender that fails (on losses, a run or a gate it cannot
     meet) has lost its capital whatever its booked losses say; counting booked losses alone
-    would let three of six lenders fail while the lender leg reads 5% (measured, issue 14).
+    let three of six lenders fail while the lender leg read 5% (measured, issue 14).
     """
     lenders = world.agents.lenders
     failed = world.agents.table.is_defaulted(lenders.row)
-    return seq_sum(np.where(failed, lenders.initial_capital_usd, lenders.losses_usd))
+    losses = lenders.losses_usd
+    return seq_sum(np.where(failed, np.maximum(lenders.initial_capital_usd, losses), losses))
 
 
 def credit_outstanding_usd(world: World) -> float:

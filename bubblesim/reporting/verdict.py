@@ -6,8 +6,8 @@ A run is a cascade when, together, within one window of ``verdict_window_weeks``
 * leveraged miners holding at least ``verdict_miner_capacity_share`` of the leveraged miners'
   power capacity default within the window;
 * lenders lose at least ``verdict_lender_loss_share`` of their initial capital within it (a
-  failed lender has lost all of its capital; a standing one its credit-loss expense, series
-  ``lender_capital_lost_usd``);
+  failed lender has lost at least all of its capital; a standing one its credit-loss expense,
+  series ``lender_capital_lost_usd``);
 * a credit crunch: the measured credit crunch index (the share of the credit requested of
   lenders, new loans and rollovers, that they refused over a trailing window,
   :func:`bubblesim.markets.credit.credit_crunch_index`, series ``credit_crunch_index``) reaches
@@ -179,8 +179,8 @@ def leg_paths(
 
     * ``miner_defaults``: leveraged-miner MW defaulted over the trailing window, over the
       leveraged MW at week 0;
-    * ``lender_losses``: capital lost (series ``lender_capital_lost_usd``: all of a failed
-      lender's initial capital, a standing lender's cumulative credit-loss expense; runs
+    * ``lender_losses``: capital lost (series ``lender_capital_lost_usd``: at least all of a
+      failed lender's initial capital, a standing lender's cumulative credit-loss expense; runs
       recorded before it existed fall back to ``lender_losses_usd``) over initial capital;
     * ``credit_contraction``: the credit crunch index (series ``credit_crunch_index``; runs
       recorded before it existed fall back to the fall of ``credit_supply_usd`` below its
