@@ -250,6 +250,8 @@ def find_threshold(
         order.append((x, seen[x]))
         return seen[x]
 
+    if high in seen and seen[high] < target:  # known to fall short at the bound: nothing to run
+        return Threshold(target, None, (high, None), [(high, seen[high])])
     if p(low) >= target:
         return Threshold(target, low, (None, low), order)
     if p(high) < target:

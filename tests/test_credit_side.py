@@ -364,7 +364,9 @@ def test_legs_met_years_apart_are_not_one_cascade():
     same = cascade_verdict(
         series, EventLog(), params, leveraged_miner_mw=100.0, initial_lender_capital_usd=100.0
     )
-    assert same.cascade and same.severity_score == 1.0 and same.legs_met == 3
+    assert same.cascade
+    assert same.severity_score == 1.0
+    assert same.legs_met == 3
 
 
 # -- capital targeting over ten years -------------------------------------------------------------

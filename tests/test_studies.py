@@ -147,3 +147,13 @@ def test_today_vs_2022_table_counts_cascades_per_cell():
     assert result.loc[("a", "x"), "p_cascade"] == 1.0
     assert result.loc[("b", "x"), "p_cascade"] == 0.5
     assert result.loc[("a", "y"), "ci_low"] == 0.0
+
+
+def test_a_bound_known_to_fall_short_needs_no_runs():
+    def never(_depth: float) -> float:
+        raise AssertionError("nothing should run")
+
+    found = find_threshold(never, 0.5, 0.0, 1.5, 0.1, known={1.5: 0.2})
+    assert found.value is None
+    assert found.bracket == (1.5, None)
+    assert found.evaluations == [(1.5, 0.2)]

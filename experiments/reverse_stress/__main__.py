@@ -54,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.known is not None:
         known = known_from_study(cascade_flags(pd.read_csv(args.known)), args.seeds)
     started = time.perf_counter()
+    args.out.mkdir(parents=True, exist_ok=True)
     thresholds, evaluations = search(
         args.out / "sweeps",
         args.tolerance,
