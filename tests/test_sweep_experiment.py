@@ -1,6 +1,7 @@
 """Experiment files and designs: validation errors, exact grids, Sobol'/Morris/LHS point sets."""
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -169,3 +170,20 @@ def test_shipped_experiments_validate_against_the_model_parameters(name):
     points = design_points(exp)
     assert len(points) == expected_points(exp)
     assert len(points) * len(exp.seed_list) >= 4000
+
+
+SHIPPED = sorted(
+    p
+    for p in (Path(__file__).resolve().parents[1] / "experiments").rglob("*.toml")
+    if not {"results", "sweep", "morris_screening"} & set(p.parts[:-1])
+)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_experiment_file_builds_its_first_design_point(path):
+    """Names, integer parameters and fixed values all pass the model's own validation."""
+    from bubblesim.sweep.experiment import load_experiment
+    from bubblesim.sweep.validate import check_model
+
+    exp = load_experiment(path)
+    check_model(exp, design_points(exp), source=str(path))  # raises ExperimentError
