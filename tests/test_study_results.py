@@ -187,3 +187,15 @@ def test_morris_screening_runs_come_from_this_code():
         pytest.fail(f"{runs_file} is missing: run the screening (docs/findings.md says how)")
     runs = pd.read_parquet(runs_file)
     _sampled_run_reruns(folder, EXPERIMENTS / "morris_screening.toml", runs)
+
+
+def test_the_dask_check_matches_the_local_pool_run_for_run():
+    folder = _results("today_vs_2022")
+    dask = pd.read_parquet(folder.parent / "dask_check" / "runs.parquet")
+    local = pd.read_parquet(folder / "runs.parquet")
+    keys = ["shock", "economy", "seed"]
+    merged = dask.merge(local, on=keys, suffixes=("_dask", ""))
+    assert len(merged) == len(dask) == 12
+    for name in OUTCOMES:
+        a, b = merged[f"{name}_dask"].to_numpy(), merged[name].to_numpy()
+        assert ((a == b) | (pd.isna(a) & pd.isna(b))).all(), name
