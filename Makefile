@@ -56,9 +56,9 @@ drill: setup chromium  ## play every preset for a minute in Chromium at 22 and 1
 calibration: setup  ## the 2022 calibration check (200 seeds; writes experiments/calibration_2022/results)
 	$(BIN)/python -m experiments.calibration_2022
 
-study: setup  ## the demand-slowdown study (100 seeds a point; writes experiments/demand_slowdown/results)
-	$(BIN)/python -m experiments.demand_slowdown --seeds 100 --channels none
-	$(BIN)/python -m experiments.demand_slowdown --seeds 100 --depths 0.5,1.0,1.25
+study: setup  ## the demand-slowdown study as docs/findings.md reports it (about 20 min on 2 cores)
+	$(BIN)/python -m experiments.demand_slowdown --seeds 300 --depths 0,0.5,1.0,1.25,1.5 --channels none
+	$(BIN)/python -m experiments.demand_slowdown --seeds 100 --depths 1.5 --channels channel_counterparty,channel_settlement,channel_fire_sale,channel_funding,channel_sentiment
 
 docs: setup  ## regenerate docs/calibration.md from the parameter definitions
 	$(BIN)/python docs/gen_calibration.py
