@@ -32,6 +32,12 @@ CHANNELS: tuple[str, ...] = (
 )
 
 
+def coalitions(runs: pd.DataFrame, names: Sequence[str]) -> list[frozenset[str]]:
+    """Each run's coalition: the channels it ran with on, as ``names`` (in ``CHANNELS`` order)."""
+    on = runs[list(CHANNELS)].astype(bool).to_numpy()
+    return [frozenset(n for n, v in zip(names, row, strict=True) if v) for row in on]
+
+
 def coalition_values(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
     """Mean of ``outcome`` per depth and per combination of channels on.
 
@@ -39,9 +45,7 @@ def coalition_values(runs: pd.DataFrame, outcome: str) -> pd.DataFrame:
         One row per (depth, coalition): ``demand_slowdown_depth``, ``coalition`` (frozenset of
         channel names on), ``runs`` and ``value``.
     """
-    on = runs[list(CHANNELS)].astype(bool)
-    keys = [frozenset(c for c, v in zip(CHANNELS, row, strict=True) if v) for row in on.to_numpy()]
-    frame = runs.assign(coalition=keys)
+    frame = runs.assign(coalition=coalitions(runs, CHANNELS))
     grouped = frame.groupby(["demand_slowdown_depth", "coalition"], sort=False)[outcome]
     return grouped.agg(runs="count", value="mean").reset_index()
 
@@ -102,20 +106,18 @@ def bootstrap_intervals(
         One row per (depth, channel): ``phi_low`` and ``phi_high``.
     """
     names = [c.removeprefix("channel_") for c in CHANNELS]
-    on = runs[list(CHANNELS)].astype(bool).to_numpy()
-    keys = [frozenset(n for n, v in zip(names, row, strict=True) if v) for row in on]
-    frame = runs.assign(coalition=keys)
+    frame = runs.assign(coalition=coalitions(runs, names))
     rng = np.random.default_rng(seed)
     rows = []
     for depth, g in frame.groupby("demand_slowdown_depth"):
         wide = g.pivot_table(index="coalition", columns="seed", values=outcome, aggfunc="mean")
-        matrix, coalitions = wide.to_numpy(dtype=float), list(wide.index)
+        matrix, keys = wide.to_numpy(dtype=float), list(wide.index)
         n_seeds = matrix.shape[1]
         phis = {name: [] for name in names}
         for _ in range(draws):
             pick = rng.integers(n_seeds, size=n_seeds)
             means = np.nanmean(matrix[:, pick], axis=1)
-            phi = shapley_values(dict(zip(coalitions, means, strict=True)), names)
+            phi = shapley_values(dict(zip(keys, means, strict=True)), names)
             for name in names:
                 phis[name].append(phi[name])
         tail = (1.0 - level) / 2.0

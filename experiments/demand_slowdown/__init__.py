@@ -154,8 +154,7 @@ def end_demand_loss(depths: Sequence[float], seeds: int = 3) -> pd.DataFrame:
                 seed=seed,
                 steps=BAIN_WEEK + 1,
             )
-            weeks = result.columns["week"]
-            i = weeks.index(BAIN_WEEK)
+            i = _week_index(result.columns, BAIN_WEEK)
             adoption.append(result.columns["ai_adoption_revenue_usd_per_year"][i])
             gap.append(bain_shortfall_share(result.columns))
         rows.append(
@@ -172,6 +171,12 @@ def end_demand_loss(depths: Sequence[float], seeds: int = 3) -> pd.DataFrame:
     return table
 
 
+def _week_index(columns: dict[str, list[float]], week: int) -> int:
+    """The row of the collected week nearest ``week``."""
+    weeks = columns["week"]
+    return min(range(len(weeks)), key=lambda k: abs(weeks[k] - week))
+
+
 def bain_shortfall_share(columns: dict[str, list[float]], week: int = BAIN_WEEK) -> float:
     """The share of the revenue the installed base needs that the labs do not earn, at ``week``.
 
@@ -179,8 +184,7 @@ def bain_shortfall_share(columns: dict[str, list[float]], week: int = BAIN_WEEK)
     ``ai_required_revenue_usd_per_year``): Bain's "$800B short of $2T" is 0.4. The depth of a
     slowdown is reported through it, so a depth reads as the funding gap it opens by 2030.
     """
-    weeks = columns["week"]
-    i = min(range(len(weeks)), key=lambda k: abs(weeks[k] - week))
+    i = _week_index(columns, week)
     required = columns["ai_required_revenue_usd_per_year"][i]
     if not required > 0:
         return float("nan")
@@ -290,9 +294,6 @@ def summarise(runs: pd.DataFrame, verdict: VerdictParams | None = None) -> pd.Da
                 "p_credit_criterion": g["crit_credit"].mean(),
                 "p_any_miner_default": g["any_miner_default"].mean(),
                 "p_any_neocloud_default": g["any_neocloud_default"].mean(),
-                "mean_miner_share": g["miner_capacity_defaulted_share"].mean(),
-                "mean_lender_loss": g["lender_loss_to_capital"].mean(),
-                "mean_credit_contraction": g["credit_contraction"].mean(),
                 "mean_labs_defaulted": g["n_defaults_lab"].mean(),
                 **_quartiles(g, "severity_score"),
                 **_quartiles(g, "miner_capacity_defaulted_share"),

@@ -75,7 +75,7 @@ def known_from_study(runs: pd.DataFrame, seeds: int) -> dict[str, dict[float, fl
     Returns:
         ``{configuration: {depth: P(cascade)}}``.
     """
-    label = {"none": "all channels on"} | {c: f"{c.removeprefix('channel_')} off" for c in CHANNELS}
+    label = {next(iter(fixed), "none"): name for name, fixed in CONFIGS.items()}
     out: dict[str, dict[float, float]] = {}
     kept = runs[runs["seed"] < seeds]
     for (channel, depth), g in kept.groupby(["channel_off", "depth"]):
