@@ -94,13 +94,18 @@ def max_drawdown(values: Sequence[float]) -> float:
     return float(max(0.0, dd.max()))
 
 
+def trailing_increase(cumulative: Sequence[float], window: int) -> np.ndarray:
+    """``x_t − x_{t−w}`` of a cumulative series, with ``x`` taken as 0 before it starts."""
+    c = np.asarray(cumulative, dtype=float)
+    return c - np.concatenate([np.zeros(window), c])[: c.size]
+
+
 def window_share(cumulative: Sequence[float], total: float, window: int) -> float:
     """Largest increase of a cumulative series over ``window`` steps, as a share of ``total``."""
     c = np.asarray(cumulative, dtype=float)
     if total <= 0 or c.size == 0:
         return 0.0
-    lagged = np.concatenate([np.zeros(window), c])[: c.size]
-    return float(np.max(c - lagged) / total)
+    return float(np.max(trailing_increase(c, window)) / total)
 
 
 def cascade_verdict(
@@ -188,8 +193,11 @@ def leg_paths(
     """
     mined = np.asarray(series["leveraged_miner_mw_defaulted"], dtype=float)
     window = params.verdict_window_weeks
-    lagged = np.concatenate([np.zeros(window), mined])[: mined.size]
-    miner = (mined - lagged) / leveraged_miner_mw if leveraged_miner_mw > 0 else 0.0 * mined
+    miner = (
+        trailing_increase(mined, window) / leveraged_miner_mw
+        if leveraged_miner_mw > 0
+        else 0.0 * mined
+    )
     name = "lender_capital_lost_usd" if "lender_capital_lost_usd" in series else "lender_losses_usd"
     losses = np.asarray(series[name], dtype=float)
     loss = losses / initial_lender_capital_usd if initial_lender_capital_usd > 0 else 0.0 * losses
@@ -223,13 +231,12 @@ def joint_paths(paths: Mapping[str, np.ndarray], window: int) -> dict[str, np.nd
         The windowed legs, one value per week.
     """
     loss = np.asarray(paths["lender_losses"], dtype=float)
-    lagged = np.concatenate([np.zeros(window), loss])[: loss.size]
     credit = np.asarray(paths["credit_contraction"], dtype=float)
     padded = np.concatenate([np.zeros(window - 1), credit])
     peak = sliding_window_view(padded, window).max(axis=1) if credit.size else credit
     return {
         "miner_defaults": np.asarray(paths["miner_defaults"], dtype=float),
-        "lender_losses": np.maximum(0.0, loss - lagged),
+        "lender_losses": np.maximum(0.0, trailing_increase(loss, window)),
         "credit_contraction": peak,
     }
 
