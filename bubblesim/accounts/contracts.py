@@ -317,6 +317,11 @@ class ContractStore(Table):
             cols["mw"][row] = mw
         self._changed()
 
+    def cut_capacity(self, row: int, mw: float) -> None:
+        """The seller delivers only ``mw`` of a contract (it could not equip the rest)."""
+        self._cols["mw"][row] = mw
+        self._changed()
+
     def fund_prepayment(self, row: int, amount_usd: float) -> None:
         """Record the prepayment the buyer paid at signing."""
         self._cols["prepaid_usd"][row] = amount_usd

@@ -123,6 +123,13 @@ class LoanStore(Table):
         """The loan's instrument label (e.g. ``"secured notes"``)."""
         return self._labels[self._cols["instrument"][row]]
 
+    def labelled(self, rows: np.ndarray, label: str) -> np.ndarray:
+        """Which of ``rows`` carry the instrument label ``label`` (a boolean mask)."""
+        code = self._label_code.get(label)
+        if code is None:
+            return np.zeros(len(rows), dtype=bool)
+        return self.instrument[rows] == code
+
     # -- selections ------------------------------------------------------------------------------
     @property
     def _active(self) -> np.ndarray:

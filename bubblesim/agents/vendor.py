@@ -226,3 +226,93 @@ def vendor_price_factor(world) -> float:
         g.vendor_price_cover_years,
         g.vendor_price_max_discount,
     )
+
+
+# -- vendor financing: the vendor lends against the GPUs it sells (issue 13, third pass) ---------
+VENDOR_NOTE = "vendor note"
+"""The label of a vendor-financed GPU loan."""
+
+
+def lending_vendor(world) -> tuple[int, float]:
+    """The first live vendor that finances sales, and how much more it will lend.
+
+    ``room = min(limit − vendor notes outstanding, cash − L* × fixed costs)``: the vendor lends
+    up to its book limit, and only out of cash beyond the reserve below which it starts to cut
+    prices (:func:`price_factor`), so a vendor under stress stops financing its customers.
+
+    Returns:
+        ``(vendor firm row, room in USD)``, or ``(-1, 0.0)`` when no vendor lends.
+    """
+    vendors, g = world.agents.vendors, world.config.guarantors
+    if vendors.n == 0 or g.vendor_financing_limit_usd <= 0:
+        return -1, 0.0
+    alive = world.agents.active_members(vendors)
+    if alive.size == 0:
+        return -1, 0.0
+    v = int(alive[0])
+    row = int(vendors.row[v])
+    reserve = g.vendor_price_cover_years * float(vendors.operating_cost_usd_per_year[v])
+    room = min(
+        g.vendor_financing_limit_usd - world.book.receivable_usd(row),
+        float(world.ledger.cash_usd[row]) - reserve,
+    )
+    return row, max(0.0, room)
+
+
+def finance_gpu_sale(world, borrower: int, amount_usd: float) -> float:
+    """The vendor lends ``amount_usd`` (or what its room allows) against GPUs it sells.
+
+    Vendor financing as Nortel and Lucent ran it in 1998–2001 (calib. §6: Nortel financed $23B
+    over 5 years): the buyer no lender will finance borrows from the vendor at the neocloud
+    spread over the base rate, secured on the GPUs, amortising over the standard term, with the
+    standard maintenance covenant. The cash goes round: the vendor lends, the buyer pays the
+    list price, the vendor earns its margin. The note is an asset of the vendor, and a loss on
+    it is the vendor's.
+
+    Returns:
+        The principal lent (0 if the vendor has no room for the whole amount).
+    """
+    from bubblesim.accounts.events import EventKind
+    from bubblesim.accounts.instruments import Collateral
+    from bubblesim.accounts.ledger import Flow
+
+    row, room = lending_vendor(world)
+    if row < 0 or room < amount_usd or amount_usd <= 0:
+        return 0.0
+    cr, week = world.config.credit, world.clock.week
+    world.book.loans.add(
+        lender=row,
+        borrower=borrower,
+        principal_usd=amount_usd,
+        spread_per_year=cr.credit_spread_neocloud_per_year,
+        floating=True,
+        maturity_week=week + cr.credit_loan_term_weeks,
+        amortisation_usd_per_week=amount_usd / cr.credit_loan_term_weeks,
+        collateral=Collateral.GPU,
+        covenant_ltv=cr.credit_covenant_ltv,
+        instrument=VENDOR_NOTE,
+        start_week=week,
+    )
+    world.ledger.transfer(row, borrower, amount_usd, Flow.LOAN_DISBURSEMENT)
+    world.events.record(
+        EventKind.LOAN_MADE, row, counterparty=borrower, amount_usd=amount_usd, detail=VENDOR_NOTE
+    )
+    return amount_usd
+
+
+def rolls_vendor_note(world, loan: int) -> bool:
+    """Whether the vendor rolls a maturing note: alive and holding cash beyond its reserve.
+
+    Rolling needs no new cash, so the vendor rolls while it is not under stress (cash above
+    ``L* × fixed costs``, the same reserve as :func:`lending_vendor`); under stress it wants
+    its money back.
+    """
+    row = int(world.book.loans.lender[loan])
+    vendors = world.agents.vendors
+    index = np.flatnonzero(vendors.row == row)
+    if index.size == 0 or world.agents.table.is_defaulted(row):
+        return False
+    reserve = world.config.guarantors.vendor_price_cover_years * float(
+        vendors.operating_cost_usd_per_year[int(index[0])]
+    )
+    return float(world.ledger.cash_usd[row]) > reserve

@@ -40,6 +40,7 @@ from bubblesim.accounts.instruments import (
 )
 from bubblesim.accounts.ledger import FLOW_CODE, Flow
 from bubblesim.agents.base import TYPE_CODE, AgentType
+from bubblesim.agents.lender import LENDER_KIND_CODE, LenderKind
 from bubblesim.columns import seq_sum
 from bubblesim.economics import (
     loss_given_default,
@@ -287,6 +288,7 @@ class CreditDesk:
         convertible: bool = False,
         covenant_dscr: float | None = None,
         covenant_from_week: int = 0,
+        spread_per_year: float | None = None,
     ) -> int:
         """Originate a loan at the lender's current terms and disburse it.
 
@@ -304,6 +306,8 @@ class CreditDesk:
             convertible: Whether it is a convertible note.
             covenant_dscr: Minimum debt-service coverage (project loans), or None.
             covenant_from_week: First week the coverage is tested.
+            spread_per_year: The spread agreed beforehand (a committed line), or None for the
+                lender's current terms.
 
         Returns:
             The loan's row.
@@ -320,7 +324,9 @@ class CreditDesk:
             lender=lender_row,
             borrower=borrower,
             principal_usd=amount_usd,
-            spread_per_year=spread + float(lenders.spread_add_per_year[lender]),
+            spread_per_year=spread + float(lenders.spread_add_per_year[lender])
+            if spread_per_year is None
+            else spread_per_year,
             floating=True,
             maturity_week=week + cr.credit_loan_term_weeks,
             collateral=collateral,
@@ -349,6 +355,39 @@ class CreditDesk:
             detail=instrument,
         )
         return loan
+
+    def draw_committed_line(self, borrower: int, amount_usd: float, instrument: str) -> float:
+        """A hyperscaler draws its committed revolving line from the bank syndicate.
+
+        The first live bank lends whatever its capacity (a committed line is not a request the
+        bank can turn down; it raises the funding it lacks and has less left for everyone else),
+        at the drawn margin agreed beforehand. A line whose bank has failed is gone.
+
+        Returns:
+            The amount drawn (0 if no bank is alive).
+        """
+        w = self.world
+        lenders = w.agents.lenders
+        banks = np.flatnonzero(
+            (lenders.kind == LENDER_KIND_CODE[LenderKind.BANK])
+            & ~w.agents.table.is_defaulted(lenders.row)
+        )
+        if banks.size == 0 or amount_usd <= 0:
+            return 0.0
+        bank = int(banks[0])
+        if not self.funding_open(bank):  # it can lend only the cash it holds
+            amount_usd = min(amount_usd, max(0.0, float(w.ledger.cash_usd[lenders.row[bank]])))
+            if amount_usd <= 0:
+                return 0.0
+        self.make_loan(
+            bank,
+            borrower,
+            amount_usd,
+            Collateral.NONE,
+            instrument,
+            spread_per_year=w.config.guarantors.big_tech_revolver_spread_per_year,
+        )
+        return amount_usd
 
     # -- lenders' funding ------------------------------------------------------------------------
     def funding_open(self, lender: int) -> bool:

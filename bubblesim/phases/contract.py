@@ -21,15 +21,18 @@ from bubblesim.accounts.instruments import (
     ASIC,
     COLLATERAL_OF_CODE,
     GPU,
+    GPU_CLOUD,
+    Code,
     Collateral,
     ContractKind,
     Status,
 )
 from bubblesim.accounts.ledger import DUE_INDEX, Flow
-from bubblesim.agents.base import AgentType, HealthCode
+from bubblesim.agents.base import TYPE_CODE, AgentType, HealthCode
 from bubblesim.agents.lab import Lab, equity_need_usd
 from bubblesim.agents.miner import mining_mw
 from bubblesim.agents.provider import capex_share
+from bubblesim.agents.vendor import finance_gpu_sale, rolls_vendor_note
 from bubblesim.columns import seq_sum
 from bubblesim.economics import power_cost_usd_per_week
 from bubblesim.units import WEEKS_PER_YEAR
@@ -45,6 +48,7 @@ QUARTER_WEEKS = 13
 """Covenants are tested quarterly."""
 COUNTERPARTY_MEMORY_WEEKS = 52
 """A refusal within a year of losing a tenant or client is traced to that loss."""
+_LENDER = TYPE_CODE[AgentType.LENDER]
 
 
 def run(world: World) -> None:
@@ -54,11 +58,13 @@ def run(world: World) -> None:
     raise_lab_equity(world)
     raise_miner_equity(world)
     renew_maturing_contracts(world)
+    equip_committed_capacity(world)
     sign_compute_contracts(world)
     plan_capex_and_leases(world)
     return_idle_halls_to_mining(world)
     roll_over_maturing_loans(world)
     draw_liquidity_lines(world)
+    draw_revolving_lines(world)
 
 
 # -- equity ----------------------------------------------------------------------------------------
@@ -248,8 +254,9 @@ def _equip(world: World, offers: _Offers, j: int, cu: float) -> float:
     """Make sure ``cu`` compute units are free for a new contract, buying (financing) the rest.
 
     Spare compute goes first; the rest is new frontier GPUs. Big tech pays cash; a neocloud
-    borrows the origination LTV against the new GPUs and pays the rest from cash. Returns the
-    compute units it can actually offer.
+    borrows the origination LTV against the new GPUs and pays the rest from cash; when no lender
+    will lend, the GPU vendor may finance the sale itself (:func:`finance_gpu_sale`). Returns
+    the compute units it can actually offer.
     """
     spare = offers.spare(j)
     frontier = offers.frontier
@@ -270,8 +277,11 @@ def _equip(world: World, offers: _Offers, j: int, cu: float) -> float:
         return spare
     cost = to_buy * price
     lender = world.desk.request(row, ltv * cost, "a GPU purchase")
-    if lender is None:
-        return spare
+    if lender is None:  # no lender will: the vendor may finance its own sale
+        if finance_gpu_sale(world, row, ltv * cost) <= 0:
+            return spare
+        world.hardware.buy_gpus(row, to_buy)
+        return spare + to_buy * frontier
     scale = float(world.agents.lenders.ltv_scale[lender])
     loan_usd = ltv * scale * cost
     own_usd = cost - loan_usd
@@ -762,11 +772,15 @@ def roll_over_maturing_loans(world: World) -> None:
         return
     maturing = maturing[~world.agents.table.is_defaulted(loans.borrower[maturing])]
     desk = world.desk
-    for loan in maturing.tolist():
+    is_lender = world.agents.table.kind[loans.lender[maturing]] == _LENDER
+    for loan, held_by_lender in zip(maturing.tolist(), is_lender.tolist(), strict=True):
         principal = float(loans.principal_usd[loan])
         if principal <= 0:
             continue
         borrower = int(loans.borrower[loan])
+        if not held_by_lender:
+            _roll_over_vendor_note(world, loan, principal, borrower)
+            continue
         lender = int(lenders.indices_of([loans.lender[loan]])[0])
         refusal, trigger = _refusal(world, lender, loan)
         desk.request_rollover(principal, borrower, counts=refusal not in ("distressed", "coverage"))
@@ -797,7 +811,37 @@ def roll_over_maturing_loans(world: World) -> None:
             _refinance_elsewhere(world, due, lender)
 
 
+def _roll_over_vendor_note(world: World, loan: int, principal: float, borrower: int) -> None:
+    """A vendor note matures: the vendor rolls it unless it or the borrower is under stress.
+
+    Vendor financing sits outside the lenders' credit supply, so it enters neither the desk's
+    tallies nor the crunch index; a refused note stands due, and a lender may refinance it.
+    """
+    loans = world.book.loans
+    if world.agents.table.health[borrower] == HealthCode.DISTRESSED:
+        refusal, trigger = "distressed", _borrower_trouble(world, borrower)
+    elif not world.desk.collateral_ok(loan, 1.0):
+        refusal, trigger = "collateral", world.events.last_price_event
+    elif not rolls_vendor_note(world, loan):
+        refusal, trigger = "vendor", world.agents.latest_shock_of(int(loans.lender[loan]))
+    else:
+        loans.roll_over(loan, world.clock.week + world.config.credit.credit_loan_term_weeks, 0.0)
+        return
+    refused = world.events.record(
+        EventKind.LOAN_REFUSED,
+        borrower,
+        counterparty=int(loans.lender[loan]),
+        amount_usd=principal,
+        trigger=trigger,
+        detail=f"rollover refused ({loans.label(loan)}): {_REASONS[refusal]}",
+    )
+    loans.refuse_rollover(loan, refused)
+    if refusal != "distressed":
+        _refinance_elsewhere(world, loan, -1)
+
+
 _REASONS = {
+    "vendor": "the vendor is short of cash",
     "failed": "its lender has failed",
     "distressed": "the borrower is distressed",
     "coverage": "the borrower breaches its coverage covenant",
@@ -933,3 +977,123 @@ def _weekly_obligations(world: World) -> np.ndarray:
     dues = ledger.dues(np.arange(n))
     bills = dues[:, DUE_INDEX[Flow.POWER_BILL]] + dues[:, DUE_INDEX[Flow.OPERATING_COST]]
     return world.book.contracts.totals(n).bills_usd + service + bills
+
+
+# -- big tech: committed capacity and revolving lines (issue 13, third pass) --------------------
+REVOLVER = "hyperscaler revolver"
+"""The label of a drawn hyperscaler revolving line."""
+EQUIP_LEAD_WEEKS = QUARTER_WEEKS
+"""A hyperscaler buys the GPUs for a committed contract within a quarter of its start."""
+
+
+def equip_committed_capacity(world: World) -> None:
+    """Hyperscalers buy the GPUs for GPU cloud contracts that start within a quarter.
+
+    A forward commitment (the Oracle–OpenAI deal, calib. §2) is sold before the capacity behind
+    it exists. Within ``EQUIP_LEAD_WEEKS`` of its start the seller buys frontier GPUs for
+    ``sold − own`` compute (live contracts, pending ones included, less its fleet and what it
+    rents) like a neocloud: it borrows the origination LTV against them (a lender, or else the
+    vendor) and pays the rest from cash; what cash does not cover stays unbought. A
+    contract that starts next week with compute still missing is cut to what the seller can
+    deliver: nobody pays for capacity that does not exist.
+    """
+    contracts, providers, table = world.book.contracts, world.agents.providers, world.agents.table
+    week = world.clock.week
+    pending = contracts.select(GPU_CLOUD)
+    pending = pending[
+        (contracts.status[pending] == Code.PENDING)
+        & (contracts.start_week[pending] <= week + EQUIP_LEAD_WEEKS)
+    ]
+    if pending.size == 0:
+        return
+    alive = world.agents.active_members(providers)
+    big = alive[providers.big_tech[alive]]
+    frontier = world.drivers.state.frontier_efficiency
+    for index in big[np.isin(providers.row[big], contracts.seller[pending])].tolist():
+        row = int(providers.row[index])
+        totals = contracts.totals(world.n_agents)
+        own = float(table.gpu_mw[row] * table.gpu_efficiency[row])
+        gap_cu = float(totals.cloud_sold_cu[row] - totals.cloud_bought_active_cu[row]) - own
+        if gap_cu / frontier >= MIN_DEAL_MW:
+            gap_cu -= _buy_committed_gpus(world, row, gap_cu / frontier) * frontier
+        starting = pending[
+            (contracts.seller[pending] == row) & (contracts.start_week[pending] <= week + 1)
+        ]
+        for k in starting.tolist():
+            if gap_cu <= 0:
+                break
+            held_cu = float(contracts.mw[k] * contracts.efficiency[k])
+            cut_cu = min(gap_cu, held_cu)
+            contracts.cut_capacity(k, (held_cu - cut_cu) / float(contracts.efficiency[k]))
+            gap_cu -= cut_cu
+
+
+def _buy_committed_gpus(world: World, row: int, mw: float) -> float:
+    """A hyperscaler buys ``mw`` of frontier GPUs, borrowing the LTV; returns the MW bought."""
+    price = world.hardware.list_price_usd_per_mw
+    ltv = world.config.credit.credit_gpu_ltv_max
+    cost = mw * price
+    lender = world.desk.request(row, ltv * cost, "GPUs for a committed contract")
+    if lender is not None:
+        loan_usd = ltv * float(world.agents.lenders.ltv_scale[lender]) * cost
+        world.desk.make_loan(lender, row, loan_usd, Collateral.GPU, "GPU loan")
+    else:
+        finance_gpu_sale(world, row, ltv * cost)
+    bought = min(mw, max(0.0, float(world.ledger.cash_usd[row])) / price)
+    if bought < MIN_DEAL_MW:
+        return 0.0
+    world.hardware.buy_gpus(row, bought)
+    return bought
+
+
+def draw_revolving_lines(world: World) -> None:
+    """Hyperscalers that would miss a payment draw their committed revolving lines.
+
+    A hyperscaler whose cash is below this week's obligations plus any principal that stands
+    due this week (a refused rollover: the refinancing wall) draws what restores a buffer of
+    ``credit_liquidity_buffer_weeks`` of obligations; cash beyond that buffer repays the line.
+    """
+    weeks = world.config.credit.credit_liquidity_buffer_weeks
+    if weeks <= 0 or world.config.guarantors.big_tech_revolver_usd <= 0:
+        return
+    providers, loans, ledger = world.agents.providers, world.book.loans, world.ledger
+    alive = world.agents.active_members(providers)
+    rows = providers.row[alive[providers.big_tech[alive]]].astype(np.int64)
+    if rows.size == 0:
+        return
+    active = loans.active()
+    _, due = loans.payments_due_usd(0.0, world.clock.week, active)
+    standing = np.bincount(loans.borrower[active], due, world.n_agents)[rows]
+    weekly = _weekly_obligations(world)[rows]
+    short = ledger.cash_usd[rows] < weekly + standing  # it would miss a payment this week
+    need = weeks * weekly + standing - ledger.cash_usd[rows]
+    for row, amount in zip(rows[short].tolist(), need[short].tolist(), strict=True):
+        draw_revolving_line(world, row, amount)
+    flush = ~short & (need < 0)  # cash beyond the buffer repays what is drawn
+    for row, spare in zip(rows[flush].tolist(), (-need[flush]).tolist(), strict=True):
+        _repay_revolving_line(world, row, spare)
+
+
+def _repay_revolving_line(world: World, row: int, spare_usd: float) -> None:
+    """Cash beyond the buffer repays the drawn line, oldest draw first."""
+    loans = world.book.loans
+    owed = world.book.owed_rows(row)
+    for loan in owed[loans.labelled(owed, REVOLVER)].tolist():
+        amount = min(spare_usd, float(loans.principal_usd[loan]))
+        if amount <= 0:
+            return
+        payee = None if loans.outside_lender[loan] else int(loans.lender[loan])
+        world.ledger.transfer(row, payee, amount, Flow.PRINCIPAL)
+        loans.pay_down(loan, amount)
+        spare_usd -= amount
+
+
+def draw_revolving_line(world: World, row: int, amount_usd: float) -> float:
+    """Draw up to ``amount_usd`` of a hyperscaler's undrawn committed line; returns the draw."""
+    loans = world.book.loans
+    owed = world.book.owed_rows(row)
+    drawn = seq_sum(loans.principal_usd[owed[loans.labelled(owed, REVOLVER)]])
+    amount = min(amount_usd, world.config.guarantors.big_tech_revolver_usd - drawn)
+    if amount < MIN_DRAW_USD:
+        return 0.0
+    return world.desk.draw_committed_line(row, amount, REVOLVER)

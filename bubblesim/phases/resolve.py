@@ -74,6 +74,8 @@ def _liquidate(world: World, row: int) -> None:
     proceeds = _sell_assets(world, row, halls)
     if world.agents.table.kind[row] == _LENDER:
         _wind_down_lender(world, row)
+    elif (held := world.book.held_rows(row)).size:  # a vendor's notes pass to its estate's
+        world.book.loans.pass_to_outside_holder(held)  # creditors, who collect from then on
     _pay_creditors(world, row, proceeds)
     cash = float(world.ledger.cash_usd[row])
     if cash > 0:
@@ -250,6 +252,8 @@ def _write_off(world: World, loan: int, trigger: int) -> None:
         trigger=trigger,
         detail=f"{loans.label(loan)} written off",
     )
+    if world.agents.table.kind[lender] != _LENDER:
+        return  # a vendor's note: the loss is in its P&L; it keeps no lender's records
     lenders = world.agents.lenders
     index = int(lenders.indices_of([lender])[0])
     lenders.book_loss(index, charge, event)

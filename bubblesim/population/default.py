@@ -43,6 +43,9 @@ LAB_CONTRACTS_MW: dict[str, dict[str, float]] = {
 }
 
 
+#: OpenAI's forward commitment to Oracle, MW-IT from week 52 (see ``_contracts``; judgment).
+FORWARD_COMMITMENT_MW = 1300.0
+
 #: §2 circular financing: Nvidia's $6.3B backstop of CoreWeave capacity (to 2032), modelled as
 #: Nvidia guaranteeing CoreWeave's capacity sold to OpenAI (judgment: the backstop covers
 #: unsold capacity; a lab's default is when that capacity would go unsold).
@@ -170,6 +173,15 @@ def _contracts() -> list[ContractSpec]:
         for provider, mw in row.items()
     ]
     out += [
+        # §2 circular financing, Oracle–OpenAI $300B: OpenAI's forward commitment to Oracle,
+        # capacity that starts in 2027 (week 52) for 5 years. 1,300 MW at $9.7M/MW-yr = $63B,
+        # the deal's second tranche at the model's scale (judgment: the live 1,300 MW above is
+        # its first; the rest of the $300B lies beyond the model's ≈41 GW perimeter). Oracle
+        # buys the GPUs in the quarter before it starts (``equip_committed_capacity``). Scaled
+        # by ``guarantors.forward_commitment_scale`` (0 by default: off until recalibrated).
+        ContractSpec(
+            CLOUD, "Oracle", "OpenAI", FORWARD_COMMITMENT_MW, 9.7 * M, 52, 260, forward=True
+        ),
         # §1 IREN–Microsoft: $9.7B, 5 y, 200 MW, 20% prepaid ($1.94B), phased through 2026.
         ContractSpec(CLOUD, "IREN", "Microsoft", 200, 9.7 * M, 0, 260, prepaid_usd=1.94 * B),
         # §1 Core Scientific–CoreWeave: ≈590 MW, 12 y, ≈$1.45M/MW-y; part live, part in build.

@@ -99,6 +99,9 @@ class ContractSpec:
     guarantor: str | None = None
     backstop_usd: float = 0.0
     prepaid_usd: float = 0.0
+    forward: bool = (
+        False  # a forward commitment: its MW scale with guarantors.forward_commitment_scale
+    )
 
 
 @dataclass(frozen=True)
@@ -272,11 +275,14 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
         seller, buyer = firms[s.seller], firms[s.buyer]
         guarantor = firms.get(s.guarantor) if s.guarantor else None
         active = s.start_week <= 0
+        mw = s.mw * cfg.guarantors.forward_commitment_scale if s.forward else s.mw
+        if mw <= 0:
+            continue  # forward commitments switched off
         world.book.contracts.add(
             kind=s.kind,
             seller=seller.row,
             buyer=buyer.row,
-            mw=s.mw,
+            mw=mw,
             price_usd_per_mw_year=s.price_usd_per_mw_year,
             start_week=s.start_week,
             end_week=s.start_week + s.term_weeks,
