@@ -271,6 +271,7 @@ class GuarantorParams(BaseModel):
         "customer financing)",
         description="Most the GPU vendor lends to buyers no lender will finance (vendor notes)",
         ge=0.0,
+        le=200e9,
         judgment=True,
     )
     big_tech_revolver_usd: float = param(
@@ -283,6 +284,7 @@ class GuarantorParams(BaseModel):
         "half its capital target, where its funding runs",
         description="Committed revolving credit line of each hyperscaler",
         ge=0.0,
+        le=100e9,
         judgment=True,
     )
     forward_commitment_scale: float = param(
