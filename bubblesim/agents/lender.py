@@ -206,6 +206,15 @@ class LenderTable(Table):
         """Provisions charged (positive) or released (negative) this week."""
         np.add.at(self._cols["losses_usd"], indices, expense_usd)
 
+    def book_holders_provisions(self, rows: np.ndarray, expense_usd: np.ndarray) -> None:
+        """:meth:`book_provisions` for loans' holders, given as firm rows.
+
+        A holder that is not a lender (a vendor's notes) keeps no lender's records: its
+        provisions are in its P&L alone.
+        """
+        mine = np.isin(rows, self.row)
+        self.book_provisions(self.indices_of(rows[mine]), expense_usd[mine])
+
     # -- funding and fund flows ------------------------------------------------------------------
     def set_funding_rates(self, rates_per_year: np.ndarray) -> None:
         """This week's funding rate of every lender."""

@@ -251,12 +251,17 @@ def lending_vendor(world) -> tuple[int, float]:
         return -1, 0.0
     v = int(alive[0])
     row = int(vendors.row[v])
-    reserve = g.vendor_price_cover_years * float(vendors.operating_cost_usd_per_year[v])
     room = min(
         g.vendor_financing_limit_usd - world.book.receivable_usd(row),
-        float(world.ledger.cash_usd[row]) - reserve,
+        float(world.ledger.cash_usd[row]) - _reserve_usd(world, v),
     )
     return row, max(0.0, room)
+
+
+def _reserve_usd(world, index: int) -> float:
+    """The cash a vendor keeps before it lends or rolls: ``L* × fixed costs``."""
+    cover = world.config.guarantors.vendor_price_cover_years
+    return cover * float(world.agents.vendors.operating_cost_usd_per_year[index])
 
 
 def finance_gpu_sale(world, borrower: int, amount_usd: float) -> float:
@@ -312,7 +317,4 @@ def rolls_vendor_note(world, loan: int) -> bool:
     index = np.flatnonzero(vendors.row == row)
     if index.size == 0 or world.agents.table.is_defaulted(row):
         return False
-    reserve = world.config.guarantors.vendor_price_cover_years * float(
-        vendors.operating_cost_usd_per_year[int(index[0])]
-    )
-    return float(world.ledger.cash_usd[row]) > reserve
+    return float(world.ledger.cash_usd[row]) > _reserve_usd(world, int(index[0]))

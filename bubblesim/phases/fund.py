@@ -43,7 +43,6 @@ from numba import njit
 from bubblesim.accounts.events import Cause, EventKind
 from bubblesim.accounts.instruments import HOSTING, PROJECT
 from bubblesim.accounts.ledger import FLOW_CODE, Flow
-from bubblesim.agents.base import TYPE_CODE, AgentType
 from bubblesim.columns import seq_sum
 from bubblesim.economics import (
     debt_service_coverage,
@@ -60,7 +59,6 @@ if TYPE_CHECKING:
     from bubblesim.world import World
 
 _PAYOUT = FLOW_CODE[Flow.PAYOUT]
-_LENDER = TYPE_CODE[AgentType.LENDER]
 QUARTER_WEEKS = 13
 """Redemptions, distributions, new fund capital and coverage tests happen every quarter."""
 PERFORMING_DRAWDOWN = 0.01
@@ -167,8 +165,7 @@ def provision(world: World) -> None:
         return
     holders = loans.lender[rows[moved]]
     world.ledger.post_pnl(holders, -change[moved])
-    by_lender = world.agents.table.kind[holders] == _LENDER  # a vendor provisions, unrecorded
-    lenders.book_provisions(lenders.indices_of(holders[by_lender]), change[moved][by_lender])
+    lenders.book_holders_provisions(holders, change[moved])
 
 
 # -- coverage tests -------------------------------------------------------------------------------

@@ -41,7 +41,6 @@ COUNTERPARTY_MEMORY_WEEKS = 52
 for counterparty loss, triggered by that loss (its cash drain began there)."""
 
 _LAB = TYPE_CODE[AgentType.LAB]
-_LENDER = TYPE_CODE[AgentType.LENDER]
 
 
 @dataclass
@@ -395,8 +394,7 @@ def _close_repaid_loans(world: World) -> None:
     if lenders.size:
         world.ledger.post_pnl(lenders, released)
         table = world.agents.lenders
-        by_lender = world.agents.table.kind[lenders] == _LENDER  # a vendor keeps no records
-        table.book_provisions(table.indices_of(lenders[by_lender]), -released[by_lender])
+        table.book_holders_provisions(lenders, -released)
 
 
 def _amortise_prepayments(world: World) -> None:

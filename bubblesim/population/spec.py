@@ -99,9 +99,7 @@ class ContractSpec:
     guarantor: str | None = None
     backstop_usd: float = 0.0
     prepaid_usd: float = 0.0
-    forward: bool = (
-        False  # a forward commitment: its MW scale with guarantors.forward_commitment_scale
-    )
+    forward: bool = False  # a forward commitment (MW × guarantors.forward_commitment_scale)
 
 
 @dataclass(frozen=True)
