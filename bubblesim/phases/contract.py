@@ -270,18 +270,30 @@ def _equip(world: World, offers: _Offers, j: int, cu: float) -> float:
         to_buy = max(0.0, min(to_buy, cash / price))
         world.hardware.buy_gpus(row, to_buy)
         return spare + to_buy * frontier
+    return spare + _buy_financed_gpus(world, row, to_buy, "a GPU purchase") * frontier
+
+
+def _buy_financed_gpus(world: World, row: int, to_buy: float, detail: str) -> float:
+    """Buy up to ``to_buy`` MW of frontier GPUs on credit; returns the MW bought.
+
+    The buyer asks only for what its cash can carry at the origination LTV, borrows the LTV
+    (at the lender's scale) against the new GPUs, or from the vendor when no lender will
+    (:func:`finance_gpu_sale`), and pays the rest from cash; it buys nothing it cannot pay for.
+    """
+    cash = float(world.ledger.cash_usd[row])
+    price = world.hardware.list_price_usd_per_mw
     ltv = world.config.credit.credit_gpu_ltv_max
     if ltv < 1.0:  # it asks only for what its cash can carry at standard terms
         to_buy = min(to_buy, max(0.0, cash) / ((1.0 - ltv) * price))
     if to_buy < MIN_DEAL_MW:
-        return spare
+        return 0.0
     cost = to_buy * price
-    lender = world.desk.request(row, ltv * cost, "a GPU purchase")
+    lender = world.desk.request(row, ltv * cost, detail)
     if lender is None:  # no lender will: the vendor may finance its own sale
         if finance_gpu_sale(world, row, ltv * cost) <= 0:
-            return spare
+            return 0.0
         world.hardware.buy_gpus(row, to_buy)
-        return spare + to_buy * frontier
+        return to_buy
     scale = float(world.agents.lenders.ltv_scale[lender])
     loan_usd = ltv * scale * cost
     own_usd = cost - loan_usd
@@ -289,10 +301,10 @@ def _equip(world: World, offers: _Offers, j: int, cu: float) -> float:
         to_buy *= cash / own_usd if own_usd > 0 else 0.0
         cost, loan_usd = to_buy * price, ltv * scale * to_buy * price
     if to_buy < MIN_DEAL_MW:
-        return spare
+        return 0.0
     world.desk.make_loan(lender, row, loan_usd, Collateral.GPU, "GPU loan")
     world.hardware.buy_gpus(row, to_buy)
-    return spare + to_buy * frontier
+    return to_buy
 
 
 PREPAYMENT_RESERVE_WEEKS = 13
@@ -984,6 +996,7 @@ REVOLVER = "hyperscaler revolver"
 """The label of a drawn hyperscaler revolving line."""
 EQUIP_LEAD_WEEKS = QUARTER_WEEKS
 """A hyperscaler buys the GPUs for a committed contract within a quarter of its start."""
+_COMMITTED = "GPUs for a committed contract"
 
 
 def equip_committed_capacity(world: World) -> None:
@@ -992,8 +1005,8 @@ def equip_committed_capacity(world: World) -> None:
     A forward commitment (the Oracle–OpenAI deal, calib. §2) is sold before the capacity behind
     it exists. Within ``EQUIP_LEAD_WEEKS`` of its start the seller buys frontier GPUs for
     ``sold − own`` compute (live contracts, pending ones included, less its fleet and what it
-    rents) like a neocloud: it borrows the origination LTV against them (a lender, or else the
-    vendor) and pays the rest from cash; what cash does not cover stays unbought. A
+    rents) as a neocloud does (:func:`_buy_financed_gpus`): the origination LTV on credit, the
+    rest from cash, nothing it cannot pay for. A
     contract that starts next week with compute still missing is cut to what the seller can
     deliver: nobody pays for capacity that does not exist.
     """
@@ -1015,7 +1028,8 @@ def equip_committed_capacity(world: World) -> None:
         own = float(table.gpu_mw[row] * table.gpu_efficiency[row])
         gap_cu = float(totals.cloud_sold_cu[row] - totals.cloud_bought_active_cu[row]) - own
         if gap_cu / frontier >= MIN_DEAL_MW:
-            gap_cu -= _buy_committed_gpus(world, row, gap_cu / frontier) * frontier
+            bought = _buy_financed_gpus(world, row, gap_cu / frontier, _COMMITTED)
+            gap_cu -= bought * frontier
         starting = pending[
             (contracts.seller[pending] == row) & (contracts.start_week[pending] <= week + 1)
         ]
@@ -1026,24 +1040,6 @@ def equip_committed_capacity(world: World) -> None:
             cut_cu = min(gap_cu, held_cu)
             contracts.cut_capacity(k, (held_cu - cut_cu) / float(contracts.efficiency[k]))
             gap_cu -= cut_cu
-
-
-def _buy_committed_gpus(world: World, row: int, mw: float) -> float:
-    """A hyperscaler buys ``mw`` of frontier GPUs, borrowing the LTV; returns the MW bought."""
-    price = world.hardware.list_price_usd_per_mw
-    ltv = world.config.credit.credit_gpu_ltv_max
-    cost = mw * price
-    lender = world.desk.request(row, ltv * cost, "GPUs for a committed contract")
-    if lender is not None:
-        loan_usd = ltv * float(world.agents.lenders.ltv_scale[lender]) * cost
-        world.desk.make_loan(lender, row, loan_usd, Collateral.GPU, "GPU loan")
-    else:
-        finance_gpu_sale(world, row, ltv * cost)
-    bought = min(mw, max(0.0, float(world.ledger.cash_usd[row])) / price)
-    if bought < MIN_DEAL_MW:
-        return 0.0
-    world.hardware.buy_gpus(row, bought)
-    return bought
 
 
 def draw_revolving_lines(world: World) -> None:
@@ -1063,7 +1059,8 @@ def draw_revolving_lines(world: World) -> None:
         return
     active = loans.active()
     _, due = loans.payments_due_usd(0.0, world.clock.week, active)
-    standing = np.bincount(loans.borrower[active], due, world.n_agents)[rows]
+    _, scheduled = loans.payments_due_usd(0.0, 0, active)  # in the weekly obligations already
+    standing = np.bincount(loans.borrower[active], due - scheduled, world.n_agents)[rows]
     weekly = _weekly_obligations(world)[rows]
     short = ledger.cash_usd[rows] < weekly + standing  # it would miss a payment this week
     need = weeks * weekly + standing - ledger.cash_usd[rows]
