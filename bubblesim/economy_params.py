@@ -544,7 +544,7 @@ class HallParams(BaseModel):
         "data-centers-power-pricing-pue-hyperscaler): miners' halls leased to neoclouds sit "
         "at the top",
         description="Capitalisation rate of a hall's net operating income",
-        gt=0.0,
+        ge=0.01,  # a hall at 100× its NOI is beyond any traded cap rate; lower rates overflow
         le=1.0,
     )
     hall_rent_elasticity: float = param(
