@@ -263,22 +263,20 @@ class GuarantorParams(BaseModel):
         judgment=True,
     )
     vendor_financing_limit_usd: float = param(
-        0.0,
+        25e9,
         unit="USD",
-        source="off by default until the studies are rerun with it; the calibrated value is "
-        "$25B: calib. §6 telecom analogy, Nortel financed $23B of its customers' purchases "
-        "over 5 years (judgment: the calibration facts give no figure for Nvidia's own "
-        "customer financing)",
+        source="calib. §6 telecom analogy: Nortel financed $23B of its customers' purchases "
+        "over 5 years; $25B at Nvidia's larger scale (judgment: the calibration facts give no "
+        "figure for Nvidia's own customer financing). 0 switches vendor notes off",
         description="Most the GPU vendor lends to buyers no lender will finance (vendor notes)",
         ge=0.0,
         le=200e9,
         judgment=True,
     )
     big_tech_revolver_usd: float = param(
-        0.0,
+        2e9,
         unit="USD per hyperscaler",
-        source="off by default until the studies are rerun with it; the value to use is "
-        "judgment, $2B: a committed line per hyperscaler at the scale of the model's bank "
+        source="judgment, $2B: a committed line per hyperscaler at the scale of the model's bank "
         "syndicate (its AI-infrastructure book, $6.9B at week 0), not of the hyperscalers' "
         "whole facilities (not in the calibration facts): four full draws take the bank below "
         "half its capital target, where its funding runs",
@@ -288,10 +286,10 @@ class GuarantorParams(BaseModel):
         judgment=True,
     )
     forward_commitment_scale: float = param(
-        0.0,
+        1.0,
         unit="multiple of the default economy's forward commitments",
-        source="off by default until the studies are rerun with it; 1 = OpenAI's forward "
-        "commitment to Oracle, 1,300 MW from 2027 for 5 years at $9.7M/MW-yr ($63B), the "
+        source="1 = OpenAI's forward commitment to Oracle, 1,300 MW from 2027 for 5 years "
+        "at $9.7M/MW-yr ($63B), the "
         "second tranche of the Oracle–OpenAI $300B deal (calib. §2) at the model's scale "
         "(judgment)",
         description="Scale of labs' forward commitments to hyperscalers (0 = none)",

@@ -1,15 +1,16 @@
 """Vendor financing, hyperscalers' revolving lines and labs' forward commitments.
 
-All three are off by default (their parameters are 0) until the studies are rerun with them;
-these tests switch them on.
+All three are on by default; each parameter at 0 switches its mechanism off.
 """
 
 import pytest
 
 from bubblesim.accounts.ledger import Flow
 from bubblesim.agents.vendor import VENDOR_NOTE, finance_gpu_sale, lending_vendor
+from bubblesim.markets.credit import REVOLVER
 from bubblesim.model import BubbleModel
-from bubblesim.phases.contract import REVOLVER, draw_revolving_line
+from bubblesim.phases import close
+from bubblesim.phases.contract import _self_build, _weekly_obligations, draw_revolving_line
 from tests.economies import B
 
 ON = {
@@ -17,6 +18,8 @@ ON = {
     "big_tech_revolver_usd": 2 * B,
     "forward_commitment_scale": 1.0,
 }
+OFF = dict.fromkeys(ON, 0.0)
+HEALTHY, DISTRESSED = 0, 1
 
 
 def _notes(world, label):
@@ -25,8 +28,14 @@ def _notes(world, label):
     return rows[loans.labelled(rows, label)]
 
 
-def test_off_by_default_nothing_of_them_exists():
-    model = BubbleModel(rng=0)
+def test_on_by_default_at_the_calibrated_values():
+    g = BubbleModel(rng=0).config.guarantors
+    assert (g.vendor_financing_limit_usd, g.big_tech_revolver_usd) == (25 * B, 2 * B)
+    assert g.forward_commitment_scale == 1.0
+
+
+def test_switched_off_nothing_of_them_exists():
+    model = BubbleModel(rng=0, **OFF)
     for _ in range(60):
         model.step()
     world = model.world
@@ -127,3 +136,69 @@ def test_oracle_equips_its_forward_commitment_and_delivers_only_what_it_holds():
     assert (
         totals.cloud_sold_cu[oracle.row] <= own + totals.cloud_bought_active_cu[oracle.row] + 1e-6
     )
+
+
+def _leave_cash(world, row, weeks):
+    """Spend a firm's cash down to ``weeks`` of its weekly obligations; returns one week's."""
+    weekly = float(_weekly_obligations(world)[row])
+    world.ledger.transfer(
+        row, None, float(world.ledger.cash_usd[row]) - weeks * weekly, Flow.OUTSIDE_LOSS
+    )
+    return weekly
+
+
+@pytest.mark.parametrize(("line_usd", "health"), [(2 * B, HEALTHY), (0.0, DISTRESSED)])
+def test_an_undrawn_committed_line_counts_as_liquidity(line_usd, health):
+    """Oracle keeps one week of obligations in cash: distressed (below four weeks).
+
+    Unless its $2B undrawn line brings its liquidity above four weeks.
+    """
+    model = BubbleModel(rng=0, big_tech_revolver_usd=line_usd)
+    world, oracle = model.world, model.firms["Oracle"]
+    weekly = _leave_cash(world, oracle.row, 1)
+    assert 0 < 4 * weekly < weekly + 2 * B  # the hand check: 1 week + $2B ≥ 4 weeks
+    close.run(world)
+    assert int(world.agents.table.health[oracle.row]) == health
+    assert world.desk.undrawn_committed_usd()[oracle.row] == pytest.approx(line_usd)
+
+
+def test_a_drawn_line_is_no_longer_liquidity():
+    model = BubbleModel(rng=0)
+    world, oracle = model.world, model.firms["Oracle"]
+    draw_revolving_line(world, oracle.row, 2 * B)
+    _leave_cash(world, oracle.row, 1)
+    assert world.desk.undrawn_committed_usd()[oracle.row] == 0.0
+    close.run(world)
+    assert int(world.agents.table.health[oracle.row]) == DISTRESSED
+
+
+def test_big_tech_builds_only_with_the_cash_beyond_its_liquidity_buffer():
+    """Cash = 13 weeks of obligations + $1B: it builds $1B of halls, not the whole cash."""
+    model = BubbleModel(rng=0)
+    world, oracle = model.world, model.firms["Oracle"]
+    buffer_weeks = world.config.credit.credit_liquidity_buffer_weeks
+    weekly = _leave_cash(world, oracle.row, buffer_weeks)
+    world.ledger.transfer(None, oracle.row, 1 * B, Flow.EQUITY_RAISED)
+    cost_per_mw = world.config.markets.market_colo_build_cost_usd_per_mw
+    providers = world.agents.providers
+    index = int(list(providers.row).index(oracle.row))
+    building = providers.building_mw(index)
+    _self_build(world, index, 10_000.0)  # asks for far more than it can pay
+    assert float(oracle.cash_usd) == pytest.approx(buffer_weeks * weekly, rel=1e-9)
+    assert providers.building_mw(index) - building == pytest.approx(1 * B / cost_per_mw)
+
+
+def test_the_bank_holds_capital_against_its_undrawn_commitments():
+    """Four hyperscalers × $2B undrawn at a 40% CCF: $3.2B on the bank's book.
+
+    $2.4B once Oracle has drawn its line; nothing without lines.
+    """
+    model = BubbleModel(rng=0)
+    world = model.world
+    bank = model.firms["Bank syndicate"].row
+    exposure = world.desk.commitment_exposure_usd()
+    assert exposure[bank] == pytest.approx(0.4 * 4 * 2 * B)
+    assert exposure.sum() == pytest.approx(exposure[bank])
+    draw_revolving_line(world, model.firms["Oracle"].row, 2 * B)
+    assert world.desk.commitment_exposure_usd()[bank] == pytest.approx(0.4 * 3 * 2 * B)
+    assert BubbleModel(rng=0, **OFF).world.desk.commitment_exposure_usd().sum() == 0.0

@@ -40,10 +40,12 @@ def test_a_backstop_payout_is_capped_by_its_guarantors_cash():
 
     The backstop covers $1B, but the guarantor can pay only the $5M it has: the miner receives
     no more than that from it, and the guarantor itself defaults (wrong-way risk: the
-    backstop is only as good as the balance sheet behind it).
+    backstop is only as good as the balance sheet behind it). It has no committed line here;
+    with one, the next test's well-funded case applies until the line is drawn.
     """
     weekly = 100 * 1.8 * M / 52
-    model = chain_model(_guaranteed_chain(5.0 * M), **{**ALL_OFF, "channel_counterparty": True})
+    no_line = {**ALL_OFF, "channel_counterparty": True, "big_tech_revolver_usd": 0.0}
+    model = chain_model(_guaranteed_chain(5.0 * M), **no_line)
     model.step()
     guarantor = model.firms["Guarantor"]
     model.impose_default(model.firms["Neocloud"])
@@ -74,3 +76,23 @@ def test_a_well_funded_guarantor_pays_the_rent_in_full():
     assert c.backstop_active[hosting]
     drawn = 1.0 * B - c.backstop_remaining_usd[hosting]
     assert drawn == pytest.approx(4 * 100 * 1.8 * M / 52, rel=0.3)  # about four weeks of rent
+
+
+def test_a_committed_line_lets_a_cash_poor_guarantor_keep_paying():
+    """The same $5M guarantor with a $2B committed line draws it and keeps paying.
+
+    It is still standing after four weeks of rent that its cash alone would not cover.
+    """
+    weekly = 100 * 1.8 * M / 52
+    assert 4 * weekly > 5.0 * M
+    model = chain_model(
+        _guaranteed_chain(5.0 * M),
+        **{**ALL_OFF, "channel_counterparty": True, "big_tech_revolver_usd": 2.0 * B},
+    )
+    model.step()
+    guarantor = model.firms["Guarantor"]
+    model.impose_default(model.firms["Neocloud"])
+    for _ in range(4):
+        model.step()
+    assert guarantor.health is not Health.DEFAULTED
+    assert model.world.desk.drawn_committed_usd(guarantor.row) > 0

@@ -78,6 +78,14 @@ def credit_crunch_index(
     return min(1.0, max(0.0, (requested_usd - granted_usd) / base))
 
 
+REVOLVER = "hyperscaler revolver"
+"""The label of a drawn hyperscaler revolving line."""
+COMMITMENT_CCF = 0.4
+"""Credit conversion factor of an undrawn committed line: the share of it a bank holds capital
+against (Basel III final standardised approach, BCBS d424 §20(6), 2017: 40% for commitments
+that are not unconditionally cancellable)."""
+
+
 class CreditDesk:
     """Lender matching, credit requested and granted, origination, funding and windows.
 
@@ -356,6 +364,53 @@ class CreditDesk:
         )
         return loan
 
+    def _line_bank(self) -> int | None:
+        """The bank that holds the hyperscalers' committed lines: the first live bank, if any."""
+        w = self.world
+        lenders = w.agents.lenders
+        banks = np.flatnonzero(
+            (lenders.kind == LENDER_KIND_CODE[LenderKind.BANK])
+            & ~w.agents.table.is_defaulted(lenders.row)
+        )
+        return int(banks[0]) if banks.size else None
+
+    def drawn_committed_usd(self, borrower: int) -> float:
+        """What a hyperscaler has drawn on its committed revolving line."""
+        loans, book = self.world.book.loans, self.world.book
+        owed = book.owed_rows(borrower)
+        return seq_sum(loans.principal_usd[owed[loans.labelled(owed, REVOLVER)]])
+
+    def undrawn_committed_usd(self) -> np.ndarray:
+        """Per agent, the undrawn part of its committed revolving line (0 once its bank failed).
+
+        Liquidity as a rating agency counts it: cash plus undrawn committed facilities. Only
+        live hyperscalers hold lines (``guarantors.big_tech_revolver_usd`` each).
+        """
+        w = self.world
+        out = np.zeros(w.n_agents)
+        limit = w.config.guarantors.big_tech_revolver_usd
+        if limit <= 0 or self._line_bank() is None:
+            return out
+        providers = w.agents.providers
+        alive = w.agents.active_members(providers)
+        for row in providers.row[alive[providers.big_tech[alive]]].tolist():
+            out[row] = max(0.0, limit - self.drawn_committed_usd(int(row)))
+        return out
+
+    def commitment_exposure_usd(self) -> np.ndarray:
+        """Per agent, the exposure its undrawn committed lines add to its book for capital.
+
+        ``COMMITMENT_CCF × Σ undrawn lines`` on the line bank's row, 0 elsewhere: the bank
+        holds capital against what it has committed to lend, so it neither pays that capital
+        out nor lends it to others.
+        """
+        out = np.zeros(self.world.n_agents)
+        bank = self._line_bank()
+        if bank is not None:
+            row = int(self.world.agents.lenders.row[bank])
+            out[row] = COMMITMENT_CCF * seq_sum(self.undrawn_committed_usd())
+        return out
+
     def draw_committed_line(self, borrower: int, amount_usd: float, instrument: str) -> float:
         """A hyperscaler draws its committed revolving line from the bank syndicate.
 
@@ -368,13 +423,9 @@ class CreditDesk:
         """
         w = self.world
         lenders = w.agents.lenders
-        banks = np.flatnonzero(
-            (lenders.kind == LENDER_KIND_CODE[LenderKind.BANK])
-            & ~w.agents.table.is_defaulted(lenders.row)
-        )
-        if banks.size == 0 or amount_usd <= 0:
+        bank = self._line_bank()
+        if bank is None or amount_usd <= 0:
             return 0.0
-        bank = int(banks[0])
         if not self.funding_open(bank):  # it can lend only the cash it holds
             amount_usd = min(amount_usd, max(0.0, float(w.ledger.cash_usd[lenders.row[bank]])))
             if amount_usd <= 0:

@@ -1,12 +1,14 @@
 """The end of each step: every agent is classified healthy, distressed or defaulted.
 
-Distressed: cash below four weeks of its obligations (contract bills and interest), or negative
+Distressed: liquidity below four weeks of its obligations (contract bills and interest), or negative
 book equity without outside operating income that covers those obligations, or (lenders)
 credit stress above one half. Big tech's other businesses earn income the model does not carry
 as an asset, so a guarantor can show negative book equity while its income services its debt
 (as firms that have bought back their shares do); that alone is not distress (judgment). The
 classification feeds lenders' provisions and rollover checks (a distressed borrower gets a
-higher probability of default and no rollover) and is shown in the explorer.
+higher probability of default and no rollover) and is shown in the explorer. Liquidity is cash
+plus the undrawn part of a committed revolving line, as rating agencies count it (a hyperscaler
+whose bank is alive can draw it the week it needs to).
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ def run(world: World) -> None:
     providers = world.agents.providers
     outside_income = np.zeros(n)
     outside_income[providers.row] = providers.other_income_usd_per_year / WEEKS_PER_YEAR
+    liquidity = world.ledger.cash_usd + world.desk.undrawn_committed_usd()
     codes = _health(
         table.health,
-        world.ledger.cash_usd,
+        liquidity,
         world.ledger.equity_usd,
         outside_income,
         book.contracts.totals(n).bills_usd,

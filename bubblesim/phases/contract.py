@@ -35,6 +35,7 @@ from bubblesim.agents.provider import capex_share
 from bubblesim.agents.vendor import finance_gpu_sale, rolls_vendor_note
 from bubblesim.columns import seq_sum
 from bubblesim.economics import power_cost_usd_per_week
+from bubblesim.markets.credit import REVOLVER
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -273,14 +274,17 @@ def _equip(world: World, offers: _Offers, j: int, cu: float) -> float:
     return spare + _buy_financed_gpus(world, row, to_buy, "a GPU purchase") * frontier
 
 
-def _buy_financed_gpus(world: World, row: int, to_buy: float, detail: str) -> float:
+def _buy_financed_gpus(
+    world: World, row: int, to_buy: float, detail: str, reserve_usd: float = 0.0
+) -> float:
     """Buy up to ``to_buy`` MW of frontier GPUs on credit; returns the MW bought.
 
-    The buyer asks only for what its cash can carry at the origination LTV, borrows the LTV
-    (at the lender's scale) against the new GPUs, or from the vendor when no lender will
-    (:func:`finance_gpu_sale`), and pays the rest from cash; it buys nothing it cannot pay for.
+    The buyer asks only for what its cash beyond ``reserve_usd`` can carry at the origination
+    LTV, borrows the LTV (at the lender's scale) against the new GPUs, or from the vendor when
+    no lender will (:func:`finance_gpu_sale`), and pays the rest from that cash; it buys
+    nothing it cannot pay for.
     """
-    cash = float(world.ledger.cash_usd[row])
+    cash = float(world.ledger.cash_usd[row]) - reserve_usd
     price = world.hardware.list_price_usd_per_mw
     ltv = world.config.credit.credit_gpu_ltv_max
     if ltv < 1.0:  # it asks only for what its cash can carry at standard terms
@@ -298,7 +302,7 @@ def _buy_financed_gpus(world: World, row: int, to_buy: float, detail: str) -> fl
     loan_usd = ltv * scale * cost
     own_usd = cost - loan_usd
     if own_usd > cash:
-        to_buy *= cash / own_usd if own_usd > 0 else 0.0
+        to_buy *= max(0.0, cash) / own_usd if own_usd > 0 else 0.0
         cost, loan_usd = to_buy * price, ltv * scale * to_buy * price
     if to_buy < MIN_DEAL_MW:
         return 0.0
@@ -643,10 +647,16 @@ def _guarantee(world: World, provider: int, value_usd: float) -> tuple[int | Non
 
 
 def _self_build(world: World, provider: int, mw: float) -> None:
-    """Big tech builds its own space (twice the conversion lag), paying cash."""
+    """Big tech builds its own space (twice the conversion lag), paying cash.
+
+    It spends only the cash beyond its liquidity buffer (``credit_liquidity_buffer_weeks`` of
+    obligations): its capex follows its own cash flow (judgment).
+    """
     m = world.config.markets
     row = int(world.agents.providers.row[provider])
-    mw = min(mw, float(world.ledger.cash_usd[row]) / m.market_colo_build_cost_usd_per_mw)
+    buffer = world.config.credit.credit_liquidity_buffer_weeks * _weekly_obligations(world)[row]
+    spare = float(world.ledger.cash_usd[row] - buffer)
+    mw = min(mw, spare / m.market_colo_build_cost_usd_per_mw)
     if mw < MIN_DEAL_MW:
         return
     cost = mw * m.market_colo_build_cost_usd_per_mw
@@ -992,8 +1002,6 @@ def _weekly_obligations(world: World) -> np.ndarray:
 
 
 # -- big tech: committed capacity and revolving lines (issue 13, third pass) --------------------
-REVOLVER = "hyperscaler revolver"
-"""The label of a drawn hyperscaler revolving line."""
 EQUIP_LEAD_WEEKS = QUARTER_WEEKS
 """A hyperscaler buys the GPUs for a committed contract within a quarter of its start."""
 _COMMITTED = "GPUs for a committed contract"
@@ -1006,7 +1014,10 @@ def equip_committed_capacity(world: World) -> None:
     it exists. Within ``EQUIP_LEAD_WEEKS`` of its start the seller buys frontier GPUs for
     ``sold − own`` compute (live contracts, pending ones included, less its fleet and what it
     rents) as a neocloud does (:func:`_buy_financed_gpus`): the origination LTV on credit, the
-    rest from cash, nothing it cannot pay for. A
+    rest from cash, nothing it cannot pay for. Unlike a neocloud it keeps its liquidity buffer
+    (``credit_liquidity_buffer_weeks`` of obligations) out of the purchase: its capex follows
+    its own cash flow, and a capex it cannot fund cuts the contract rather than its liquidity
+    (judgment). A
     contract that starts next week with compute still missing is cut to what the seller can
     deliver: nobody pays for capacity that does not exist.
     """
@@ -1022,13 +1033,15 @@ def equip_committed_capacity(world: World) -> None:
     alive = world.agents.active_members(providers)
     big = alive[providers.big_tech[alive]]
     frontier = world.drivers.state.frontier_efficiency
+    buffer_weeks = world.config.credit.credit_liquidity_buffer_weeks
     for index in big[np.isin(providers.row[big], contracts.seller[pending])].tolist():
         row = int(providers.row[index])
         totals = contracts.totals(world.n_agents)
         own = float(table.gpu_mw[row] * table.gpu_efficiency[row])
         gap_cu = float(totals.cloud_sold_cu[row] - totals.cloud_bought_active_cu[row]) - own
         if gap_cu / frontier >= MIN_DEAL_MW:
-            bought = _buy_financed_gpus(world, row, gap_cu / frontier, _COMMITTED)
+            reserve = buffer_weeks * float(_weekly_obligations(world)[row])
+            bought = _buy_financed_gpus(world, row, gap_cu / frontier, _COMMITTED, reserve)
             gap_cu -= bought * frontier
         starting = pending[
             (contracts.seller[pending] == row) & (contracts.start_week[pending] <= week + 1)
@@ -1087,9 +1100,7 @@ def _repay_revolving_line(world: World, row: int, spare_usd: float) -> None:
 
 def draw_revolving_line(world: World, row: int, amount_usd: float) -> float:
     """Draw up to ``amount_usd`` of a hyperscaler's undrawn committed line; returns the draw."""
-    loans = world.book.loans
-    owed = world.book.owed_rows(row)
-    drawn = seq_sum(loans.principal_usd[owed[loans.labelled(owed, REVOLVER)]])
+    drawn = world.desk.drawn_committed_usd(row)
     amount = min(amount_usd, world.config.guarantors.big_tech_revolver_usd - drawn)
     if amount < MIN_DRAW_USD:
         return 0.0

@@ -136,9 +136,10 @@ def _lenders_set_policy(world: World) -> None:
     cr = world.config.credit
     lenders = world.agents.lenders
     rows = lenders.row
+    book = world.book.receivable_by_agent(world.n_agents) + world.desk.commitment_exposure_usd()
     world.agents.lenders.set_policies(
         world.ledger.equity_usd[rows],
-        world.book.receivable_by_agent(world.n_agents)[rows],
+        book[rows],
         world.ledger.cash_usd[rows],
         world.agents.table.is_defaulted(rows),
         cr.credit_tightening_sensitivity,

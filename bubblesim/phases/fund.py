@@ -311,7 +311,8 @@ def _payouts(world: World, quarter_end: bool) -> None:
     """Capital above the payout threshold is paid out; quarterly distributions and inflows."""
     lenders, ledger, lp = world.agents.lenders, world.ledger, world.config.lenders
     alive, rows = _alive(world)
-    loans = world.book.receivable_by_agent(world.n_agents)
+    # capital held against undrawn committed lines is not paid out (CreditDesk)
+    loans = world.book.receivable_by_agent(world.n_agents) + world.desk.commitment_exposure_usd()
     amounts = _payout_amounts(
         rows,
         alive,

@@ -178,7 +178,7 @@ def _contracts() -> list[ContractSpec]:
         # the deal's second tranche at the model's scale (judgment: the live 1,300 MW above is
         # its first; the rest of the $300B lies beyond the model's ≈41 GW perimeter). Oracle
         # buys the GPUs in the quarter before it starts (``equip_committed_capacity``). Scaled
-        # by ``guarantors.forward_commitment_scale`` (0 by default: off until recalibrated).
+        # by ``guarantors.forward_commitment_scale`` (1 by default; 0 removes it).
         ContractSpec(
             CLOUD, "Oracle", "OpenAI", FORWARD_COMMITMENT_MW, 9.7 * M, 52, 260, forward=True
         ),
