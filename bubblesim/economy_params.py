@@ -73,6 +73,15 @@ class PopulationParams(BaseModel):
         ge=0.0,
         le=5.0,
     )
+    population_big_tech_leverage_scale: float = param(
+        1.0,
+        unit="multiple of calibrated debt",
+        source="judgment: 1.0 = the calibrated debt (calib. §2: Oracle's ≈$105B and the "
+        "hyperscalers' $121B of 2025 bond issuance)",
+        description="Scales every hyperscaler's debt (guarantor stress)",
+        ge=0.0,
+        le=5.0,
+    )
     population_lender_capital_scale: float = param(
         1.0,
         unit="multiple of calibrated capital",

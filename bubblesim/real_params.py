@@ -122,7 +122,7 @@ class RevenueGapParams(BaseModel):
 
 
 class MinerFinanceParams(BaseModel):
-    """Miners' at-the-market equity: when they sell shares, at what price, how much."""
+    """Miners' at-the-market equity and new convertibles: when, at what price, how much."""
 
     model_config = _FROZEN
 
@@ -154,6 +154,26 @@ class MinerFinanceParams(BaseModel):
         description="Miners' market value per dollar of book equity, times AI sentiment",
         ge=0.0,
         le=20.0,
+        judgment=True,
+    )
+    miner_convertible_coupon_per_year: float = param(
+        0.004,
+        unit="per year, fixed",
+        source="calib. §1: IREN's Dec-2025 notes at 0%, 0.25% and 1.00% ($1.0B each; mean "
+        "0.42%), MARA's at 0%; the miners' $11B of convertibles since 2024 include 0% coupons",
+        description="Coupon of a miner's new convertible notes",
+        ge=0.0,
+        le=0.2,
+    )
+    miner_convertible_max_share_of_cap: float = param(
+        0.25,
+        unit="share of market capitalisation",
+        source="judgment: the most convertibles a miner has outstanding, against its market "
+        "value (IREN's $3.3B of 2025 notes, calib. §1, against a market value of the same order "
+        "as its AI contracts; the market value is not in the facts)",
+        description="Most convertible notes a miner has outstanding, per dollar of market value",
+        ge=0.0,
+        le=2.0,
         judgment=True,
     )
     miner_atm_buffer_weeks: float = param(

@@ -250,6 +250,43 @@ def test_an_empty_hall_is_relet_at_market_rent_after_the_search():
     assert "empty hall re-let" in relet.detail
 
 
+def test_a_hall_nobody_relets_returns_to_mining():
+    """A hall nobody re-lets gives its power back to ASICs after the return period.
+
+    The tenant fails and no other provider wants the hall.
+    The 100 MW fit-out is written off (100 MW x build cost, to the miner's P&L), the site power
+    100 MW x PUE is released, and ASICs are bought for it at the market's efficiency, as far as
+    the miner's cash allows; the site stays within its power every week.
+    """
+    from tests.test_economy import assert_site_power_respected
+
+    weeks = 8
+    model = _covenanted_chain(
+        miner_cash_usd=0.5 * B, covenant=None, hall_return_to_mining_weeks=weeks
+    )
+    model.step()
+    model.impose_default(model.firms["Neocloud"])
+    world, miner = model.world, model.firms["Miner"]
+    m = model.config.markets
+    th_before = float(world.agents.table.asic_th[miner.row])
+    back = []
+    for _ in range(weeks + 4):
+        cash, price = float(miner.cash_usd), world.hardware.asic_value_per_th()
+        model.step()
+        assert_site_power_respected(model)
+        back = [e for e in model.events.events if e.kind is EventKind.HALL_TO_MINING]
+        if back:
+            break
+    assert len(back) == 1
+    assert back[0].agent_name == "Miner"
+    assert back[0].amount_usd == pytest.approx(100 * m.market_colo_build_cost_usd_per_mw)
+    assert world.halls.vacant_it_mw()[0] == pytest.approx(0.0)
+    full_th = 100 * m.market_pue * 1e6 / m.market_asic_efficiency_j_per_th
+    bought = float(world.agents.table.asic_th[miner.row]) - th_before
+    assert 0 < bought <= full_th * (1 + 1e-9)
+    assert bought == pytest.approx(min(full_th, max(0.0, cash) / price), rel=0.05)
+
+
 # -- provisions ------------------------------------------------------------------------------------
 def test_a_provision_is_booked_before_the_default():
     """When the miner's tenant fails, its project loan is provisioned before any default.

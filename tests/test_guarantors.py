@@ -5,6 +5,7 @@ import pytest
 from bubblesim.accounts.events import EventKind
 from bubblesim.accounts.instruments import KIND_CODE, ContractKind
 from bubblesim.agents.base import Health
+from bubblesim.model import BubbleModel
 from bubblesim.population.spec import ProviderSpec
 from tests.economies import ALL_OFF, B, M, chain_economy, chain_model
 
@@ -96,3 +97,30 @@ def test_a_committed_line_lets_a_cash_poor_guarantor_keep_paying():
         model.step()
     assert guarantor.health is not Health.DEFAULTED
     assert model.world.desk.drawn_committed_usd(guarantor.row) > 0
+
+
+def _hyperscaler_defaults(scenario: str, weeks: int, **overrides) -> dict[str, str]:
+    model = BubbleModel(scenario=scenario, rng=0, **overrides)
+    for _ in range(weeks):
+        model.step()
+    return {
+        e.agent_name: str(e.cause)
+        for e in model.events.events
+        if e.kind is EventKind.DEFAULT and e.agent_name in ("Microsoft", "Google", "AWS")
+    }
+
+
+def test_a_debt_laden_hyperscaler_fails_at_the_refinancing_wall_of_a_slowdown():
+    """The hyperscalers can fail, and the slowdown decides when.
+
+    At 5x their calibrated debt ($120B each) with no outside income, the deepest slowdown leaves
+    Google unable to refinance the half due in 2031 (week 260); without the slowdown it still
+    stands then; at the calibrated debt and income none fails.
+    """
+    stress = {"population_big_tech_leverage_scale": 5.0, "big_tech_income_scale": 0.0}
+    slowdown = _hyperscaler_defaults("demand-slowdown", 261, demand_slowdown_depth=1.5, **stress)
+    assert slowdown.get("Google") == "refinancing_failure"
+    assert "Google" not in _hyperscaler_defaults(
+        "demand-slowdown", 261, demand_slowdown_depth=0.0, **stress
+    )
+    assert _hyperscaler_defaults("demand-slowdown", 261, demand_slowdown_depth=1.5) == {}

@@ -75,3 +75,51 @@ def test_no_shares_are_sold_with_the_convertible_window_shut():
         for e in model.events.events[before:]
         if e.kind is EventKind.EQUITY_RAISED and e.agent_name == "Miner"
     ]
+
+
+# -- new convertibles ------------------------------------------------------------------------------
+def test_a_new_convertible_by_hand():
+    """IREN issues notes into a $50M room: $50M of an asked $100M.
+
+    Fixed at 0.4%, unsecured, from the convertible fund; its cash rises by $50M and the books
+    balance.
+    """
+    from bubblesim.markets.credit import CONVERTIBLE_NOTES
+    from bubblesim.model import BubbleModel
+
+    model = BubbleModel(rng=0)
+    model.step()  # the lenders have set their week's policies
+    world, iren = model.world, model.firms["IREN"]
+    fund = model.firms["Convertible holders"]
+    cash = float(iren.cash_usd)
+    assert world.desk.issue_convertible(iren.row, 100 * M, 50 * M) == pytest.approx(50 * M)
+    loans = world.book.loans
+    owed = world.book.owed_rows(iren.row).tolist()
+    new = [r for r in owed if loans.label(r) == CONVERTIBLE_NOTES and loans.start_week[r] == 1]
+    assert len(new) == 1
+    k = new[0]
+    assert loans.principal_usd[k] == pytest.approx(50 * M)
+    assert loans.convertible[k]
+    assert not loans.floating[k]
+    assert loans.spread_per_year[k] == pytest.approx(0.004)
+    assert int(loans.lender[k]) == fund.row
+    assert float(iren.cash_usd) == pytest.approx(cash + 50 * M)
+    gap = iren.assets_usd() - iren.liabilities_usd() - iren.equity_usd
+    assert abs(gap) < 1.0
+
+
+def test_no_convertible_with_the_window_shut_and_the_room_is_the_cap_less_what_is_owed():
+    """Room = 25% of market value − convertibles outstanding (IREN owes $2B from 2025)."""
+    from bubblesim.model import BubbleModel
+    from bubblesim.phases.contract import _convertible_room
+
+    model = BubbleModel(rng=0)
+    model.step()
+    world, iren = model.world, model.firms["IREN"]
+    index = int(list(world.agents.miners.row).index(iren.row))
+    cap = world.equity.miner_market_cap_usd(index)
+    room = max(0.0, min(0.25 * cap - 2 * B, world.desk.convertible_capacity_usd()))
+    assert _convertible_room(world, index) == pytest.approx(room)
+    world.desk.convertible_window = False  # bitcoin or AI sentiment has shut it
+    assert _convertible_room(world, index) == 0.0
+    assert world.desk.issue_convertible(iren.row, 100 * M, 100 * M) == 0.0

@@ -80,6 +80,8 @@ def credit_crunch_index(
 
 REVOLVER = "hyperscaler revolver"
 """The label of a drawn hyperscaler revolving line."""
+CONVERTIBLE_NOTES = "convertible notes"
+"""The label of a miner's new convertible notes."""
 COMMITMENT_CCF = 0.4
 """Credit conversion factor of an undrawn committed line: the share of it a bank holds capital
 against (Basel III final standardised approach, BCBS d424 §20(6), 2017: 40% for commitments
@@ -297,6 +299,7 @@ class CreditDesk:
         covenant_dscr: float | None = None,
         covenant_from_week: int = 0,
         spread_per_year: float | None = None,
+        floating: bool = True,
     ) -> int:
         """Originate a loan at the lender's current terms and disburse it.
 
@@ -315,7 +318,8 @@ class CreditDesk:
             covenant_dscr: Minimum debt-service coverage (project loans), or None.
             covenant_from_week: First week the coverage is tested.
             spread_per_year: The spread agreed beforehand (a committed line), or None for the
-                lender's current terms.
+                lender's current terms; with ``floating`` False, the fixed coupon.
+            floating: Whether the coupon floats over the base rate.
 
         Returns:
             The loan's row.
@@ -335,7 +339,7 @@ class CreditDesk:
             spread_per_year=spread + float(lenders.spread_add_per_year[lender])
             if spread_per_year is None
             else spread_per_year,
-            floating=True,
+            floating=floating,
             maturity_week=week + cr.credit_loan_term_weeks,
             collateral=collateral,
             covenant_ltv=cr.credit_covenant_ltv if hardware else None,
@@ -439,6 +443,57 @@ class CreditDesk:
             spread_per_year=w.config.guarantors.big_tech_revolver_spread_per_year,
         )
         return amount_usd
+
+    def _convertible_funds(self) -> np.ndarray:
+        """Convertible funds that can lend: alive and rolling over (capital at target)."""
+        w = self.world
+        lenders = w.agents.lenders
+        return np.flatnonzero(
+            (lenders.kind == LENDER_KIND_CODE[LenderKind.CONVERTIBLE_FUND])
+            & ~w.agents.table.is_defaulted(lenders.row)
+            & lenders.rolls_over
+        )
+
+    def convertible_capacity_usd(self) -> float:
+        """The most one convertible fund can take this week (its capacity)."""
+        funds = self._convertible_funds()
+        if funds.size == 0:
+            return 0.0
+        return float(self.world.agents.lenders.capacity_usd[funds].max())
+
+    def issue_convertible(self, borrower: int, amount_usd: float, room_usd: float) -> float:
+        """A miner issues convertible notes to a convertible fund, while the window is open.
+
+        Unsecured, at the fixed coupon ``miner_convertible_coupon_per_year`` (calib. §1: the
+        miners' 0–1% notes), for at most ``room_usd`` and what the first fund that lends can
+        take (its capacity). The notes are debt until maturity, rolled or refused like every
+        convertible (the window gates them).
+
+        Returns:
+            The amount issued (0 with the window shut or no fund able to lend).
+        """
+        if amount_usd <= 0 or room_usd <= 0 or not self.convertible_window:
+            return 0.0
+        w = self.world
+        lenders = w.agents.lenders
+        for fund in self._convertible_funds().tolist():
+            amount = min(amount_usd, room_usd, float(lenders.capacity_usd[fund]))
+            if amount <= 0:
+                continue
+            self.new_requested_usd += amount
+            self.miner_requested_usd += amount
+            self.make_loan(
+                fund,
+                borrower,
+                amount,
+                Collateral.NONE,
+                CONVERTIBLE_NOTES,
+                convertible=True,
+                spread_per_year=w.config.miner_finance.miner_convertible_coupon_per_year,
+                floating=False,
+            )
+            return amount
+        return 0.0
 
     # -- lenders' funding ------------------------------------------------------------------------
     def funding_open(self, lender: int) -> bool:

@@ -529,10 +529,12 @@ def _lease_from_miners(world: World, provider: int, gap_mw: float, hosts: list[i
 def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     """Fund a hall conversion: a project loan at loan-to-cost, the rest from cash and shares.
 
-    A miner commits only if its cash, plus what it can sell at the market this week, covers
-    its equity share of the capex plus the loan's interest over the build (no rent comes in
-    before the hall is finished); the shortfall is raised at the market, with dilution. The
-    loan carries a DSCR covenant, tested from the first quarter after the hall is finished.
+    A miner commits only if its cash, plus what it can issue in new convertibles and sell at
+    the market this week, covers its equity share of the capex plus the loan's interest over
+    the build (no rent comes in before the hall is finished). The shortfall is raised first
+    in convertible notes (cheaper than shares: a 0–1% coupon, dilution only on conversion),
+    the rest at the market, with dilution; both only while the convertible window is open.
+    The loan carries a DSCR covenant, tested from the first quarter after the hall is finished.
     """
     cfg = world.config
     row = int(world.agents.miners.row[miner])
@@ -541,15 +543,19 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     ltc = cfg.credit.credit_project_loan_to_cost
     rate = world.drivers.state.base_rate_per_year + cfg.credit.credit_spread_miner_per_year
     build_years = cfg.markets.market_conversion_lag_weeks / WEEKS_PER_YEAR
-    if cost * (1.0 - ltc) + ltc * cost * rate * build_years > cash + _atm_room(world, miner):
+    convertible_room = _convertible_room(world, miner)
+    room = _atm_room(world, miner) + convertible_room
+    if cost * (1.0 - ltc) + ltc * cost * rate * build_years > cash + room:
         return False  # cannot carry even the best terms: no need to ask a lender
     lender = world.desk.request(row, ltc * cost, "a hall conversion")
     scale = 0.0 if lender is None else float(world.agents.lenders.ltv_scale[lender])
     loan_usd = 0.0 if lender is None else ltc * scale * cost
     short = cost - loan_usd + loan_usd * rate * build_years - cash
-    if short > _atm_room(world, miner):
+    if short > room:
         return False
-    if short > 0:  # the equity share comes from shares sold at the market
+    if short > 0:  # the equity share: convertible notes first, then shares at the market
+        short -= world.desk.issue_convertible(row, short, convertible_room)
+    if short > 0:
         world.equity.raise_miner_atm(miner, short, f" for a {mw:,.0f} MW hall")
     if loan_usd > 0:
         first_test = world.clock.week + cfg.markets.market_conversion_lag_weeks + QUARTER_WEEKS
@@ -566,6 +572,24 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     world.capex.record_datacentre(cost)
     world.agents.table.start_hall(row, cost)
     return True
+
+
+def _convertible_room(world: World, miner: int) -> float:
+    """New convertibles a miner could issue: its cap on them less what it has outstanding.
+
+    ``miner_convertible_max_share_of_cap`` × market value − convertible notes owed; 0 with
+    the window shut or no convertible fund able to lend.
+    """
+    desk = world.desk
+    if not desk.convertible_window:
+        return 0.0
+    f = world.config.miner_finance
+    row = int(world.agents.miners.row[miner])
+    loans = world.book.loans
+    owed = world.book.owed_rows(row)
+    outstanding = seq_sum(loans.principal_usd[owed[loans.convertible[owed]]])
+    cap = f.miner_convertible_max_share_of_cap * world.equity.miner_market_cap_usd(miner)
+    return max(0.0, min(cap - outstanding, desk.convertible_capacity_usd()))
 
 
 def _atm_room(world: World, miner: int) -> float:

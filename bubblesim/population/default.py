@@ -400,6 +400,27 @@ def _loans() -> list[LoanSpec]:
             )
             for share, week in ((0.2, 104), (0.3, 260), (0.5, 520))
         ),
+        # §2 hyperscaler bond issuance, $121B in 2025: over its five issuers (Alphabet, Amazon,
+        # Meta, Microsoft, Oracle) ≈$24B each (judgment: the facts give no split; Oracle's is
+        # inside its $105B above, Meta is outside the model). Fixed coupon 4.7% = a ≈4% base
+        # rate + an AA-to-A spread of ≈70 bp (judgment); half due in 2031, half in 2036
+        # (judgment). Unsecured.
+        *(
+            LoanSpec(
+                "Investment-grade bondholders",
+                name,
+                0.5 * 24 * B,
+                0.047,
+                False,
+                week,
+                Collateral.NONE,
+                None,
+                "senior notes",
+                leveraged=False,
+            )
+            for name in ("Microsoft", "AWS", "Google")
+            for week in (260, 520)
+        ),
         LoanSpec(
             "Crypto lender",
             "Core Scientific",

@@ -204,7 +204,9 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
     def scale_of(borrower: Firm) -> float:
         if isinstance(borrower, Miner):
             return pop.population_miner_leverage_scale
-        if isinstance(borrower, Provider) and not borrower.big_tech:
+        if isinstance(borrower, Provider):
+            if borrower.big_tech:
+                return pop.population_big_tech_leverage_scale
             return pop.population_neocloud_leverage_scale
         return 1.0
 
