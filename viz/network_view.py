@@ -114,7 +114,7 @@ module.exports = {
       const els = this.nodeEls;
       while (els.length > m) { els.pop().g.remove(); }
       for (let i = 0; i < m; i++) {
-        const n = nodes[i], r = frame.r[i], h = frame.h[i];
+        const n = nodes[i], r = frame.r[i] / 10, h = frame.h[i];
         let el = els[i];
         if (!el) {
           const g = this.make('g', { 'data-index': i });
@@ -162,8 +162,9 @@ module.exports = {
     drawEdges(nodes, frame, m) {
       const old = this.edgeEls;
       const now = new Map();
-      for (const e of frame.edges) {
-        const s = e[0], d = e[1], w = e[2], red = e[3];
+      const src = frame.s, dst = frame.d, width = frame.w, toRed = frame.x;
+      for (let k = 0; k < src.length; k++) {
+        const s = src[k], d = dst[k], w = width[k] / 100, red = toRed[k];
         if (s >= m || d >= m) { continue; }
         const key = s * 1048576 + d;
         let el = old.get(key);
@@ -197,7 +198,7 @@ module.exports = {
       }
       ring.setAttribute('cx', nodes[i][0]);
       ring.setAttribute('cy', nodes[i][1]);
-      ring.setAttribute('r', frame.r[i] + 4);
+      ring.setAttribute('r', frame.r[i] / 10 + 4);
     },
   },
 };
@@ -211,14 +212,15 @@ class NetworkWidget(VuetifyTemplate):
     Two synced strings carry the drawing, so the front end neither compares nor deep-copies
     thousands of nested values per frame (as it does for list traits): ``geometry``, sent once
     per layout, is the JSON of ``{"nodes": [[x, y, name, kind, label anchor, label dx,
-    labelled], ...]}``; ``frame``, sent per week, the JSON of the week's radii (``r``), health
-    codes (``h``), edges (``[src, dst, width, to_defaulted]``) and title. Both travel in one
+    labelled], ...]}``; ``frame``, sent per week, the JSON of :func:`frame_data`: integer
+    columns of the week's radii, health codes and edges, and the title. Both travel in one
     message. The template's script keeps one SVG element per node and per edge (keyed by its
     pair of agents) and, from one week to the next, sets only the attributes that changed:
     a few dozen of 1,000 agents' radii and 1,600 edges.
 
-    ``nodes``, ``radii``, ``hs``, ``edges`` and ``title`` hold the same data on the Python
-    side (not synced), for tests and callers.
+    ``nodes``, ``hs``, ``edges`` (rows ``[src, dst, width px, to_defaulted]``, built when
+    read) and ``title`` hold the same data on the Python side (not synced), for tests and
+    callers.
     """
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
@@ -233,11 +235,10 @@ class NetworkWidget(VuetifyTemplate):
     geometry = traitlets.Unicode("").tag(sync=True)
     frame = traitlets.Unicode("").tag(sync=True)
     nodes = traitlets.List()
-    radii = traitlets.List()
     hs = traitlets.List()
-    edges = traitlets.List()
     title = traitlets.Unicode("")
     _sent_nodes = None
+    _data: dict[str, object] | None = None
 
     def vue_select(self, index) -> None:
         """Called by the template when a node is clicked."""
@@ -249,9 +250,13 @@ class NetworkWidget(VuetifyTemplate):
             if nodes is not self._sent_nodes:
                 self.nodes = self._sent_nodes = nodes
                 self.geometry = json.dumps({"nodes": nodes}, separators=(",", ":"))
-            self.radii, self.hs, self.edges = data["r"], data["h"], data["edges"]
-            self.title = data["title"]
+            self._data, self.hs, self.title = data, data["h"], data["title"]
             self.frame = json.dumps(data, separators=(",", ":"))
+
+    @property
+    def edges(self) -> list[list]:
+        """The edges on screen, ``[src, dst, width px, to_defaulted]`` each."""
+        return edge_rows(self._data) if self._data else []
 
 
 def network_layout(kinds: list[str], sizes_usd: np.ndarray) -> np.ndarray:
@@ -334,7 +339,13 @@ def _sizes(timeline: Timeline, snap, n: int) -> np.ndarray:
 
 
 def frame_data(timeline: Timeline, week: int, n: int) -> dict[str, object]:
-    """The per-week traits: radii, health codes, edges and the title."""
+    """The per-week frame, as integer columns (no per-edge Python work).
+
+    Returns:
+        ``r``: each agent's radius in tenths of a pixel; ``h``: its health code; ``s``, ``d``,
+        ``w``, ``x``: each edge's source and target agent, width in hundredths of a pixel,
+        and 1 if the target defaulted; ``title``.
+    """
     snap = timeline.at(week)
     m = min(n, snap.n_agents)
     health = snap.health[:m]
@@ -344,17 +355,31 @@ def frame_data(timeline: Timeline, week: int, n: int) -> dict[str, object]:
     keep = (snap.edge_src < m) & (snap.edge_dst < m)
     src, dst, usd = snap.edge_src[keep], snap.edge_dst[keep], snap.edge_usd[keep]
     top = float(usd.max(initial=0.0)) or 1.0
-    widths = np.round(0.4 + 3.5 * np.sqrt(np.clip(usd, 0, None) / top), 2)
-    red = (health[dst] == DEFAULTED).astype(int) if dst.size else np.zeros(0, dtype=int)
-    edges = np.column_stack([src, dst, widths, red]).tolist() if src.size else []
-    edges = [[int(a), int(b), float(w), int(c)] for a, b, w, c in edges]
-    counts = [int(np.count_nonzero(health == code)) for code in range(len(HEALTH_NAMES))]
+    widths = np.rint(40.0 + 350.0 * np.sqrt(np.clip(usd, 0, None) / top)).astype(np.int64)
+    red = (health[dst] == DEFAULTED).astype(np.int64)
+    counts = np.bincount(health.astype(np.int64), minlength=len(HEALTH_NAMES))
     title = (
         f"week {snap.week:,}: "
-        + ", ".join(f"{c:,} {name}" for c, name in zip(counts, HEALTH_NAMES, strict=True))
+        + ", ".join(f"{c:,} {name}" for c, name in zip(counts, HEALTH_NAMES, strict=False))
         + " (edge u→v: u is exposed to v; red: v defaulted)"
     )
-    return {"r": radii.tolist(), "h": health.astype(int).tolist(), "edges": edges, "title": title}
+    return {
+        "r": np.rint(radii * 10.0).astype(np.int64).tolist(),
+        "h": health.astype(np.int64).tolist(),
+        "s": src.astype(np.int64).tolist(),
+        "d": dst.astype(np.int64).tolist(),
+        "w": widths.tolist(),
+        "x": red.tolist(),
+        "title": title,
+    }
+
+
+def edge_rows(data: dict[str, object]) -> list[list]:
+    """A frame's edges as rows ``[src, dst, width px, to_defaulted]``."""
+    return [
+        [s, d, w / 100.0, x]
+        for s, d, w, x in zip(data["s"], data["d"], data["w"], data["x"], strict=True)
+    ]
 
 
 def columns(kinds: list[str] | tuple[str, ...] = ()) -> list[list]:
