@@ -39,6 +39,13 @@ CSS = """
 .explorer-main table { display: block; overflow-x: auto; max-width: 100%; }
 .explorer-main td, .explorer-main th { white-space: nowrap; }
 .explorer-main .agent-table { overflow-x: auto; }
+/* The week slider jumps to each new week: no 0.2-0.3 s slide of its thumb, fill and label
+   behind every frame. */
+.week-scrubber .v-slider-thumb, .week-scrubber .v-slider-thumb__label,
+.week-scrubber .v-slider-thumb__label-container, .week-scrubber .v-slider-track__fill,
+.week-scrubber .v-slider-track__background { transition: none !important; }
+/* A frame's changes inside these panels do not lay out or repaint the rest of the page. */
+.network-box, .verdict-card, .charts, .tab-content { contain: layout paint; }
 """
 
 
