@@ -14,6 +14,7 @@ from pathlib import Path
 
 import reacton.core
 import solara
+from solara.server import settings as server_settings
 
 if __package__ in (None, ""):  # `solara run viz/app.py` loads this file as a script
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -32,6 +33,14 @@ from viz.state import TABS, Explorer, View
 from viz.sweep_page import SweepPage
 from viz.ticker import Ticker
 from viz.verdict_view import VerdictView
+
+# Front-end assets (read by solara-server for each page): no font-awesome (the explorer uses
+# no font-awesome icon), and viz/static/custom.js, which loads ipyvue's template compiler
+# while the kernel starts (see that file).
+STATIC = Path(__file__).resolve().parent / "static"
+server_settings.assets.fontawesome_enabled = False
+if str(STATIC) not in server_settings.assets.extra_locations:
+    server_settings.assets.extra_locations.append(str(STATIC))
 
 CSS = """
 .explorer-main { min-width: 0; max-width: 100%; contain: inline-size; }
