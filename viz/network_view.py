@@ -63,7 +63,7 @@ TEMPLATE = """
 // (Only module.exports of this script is kept: no top-level helpers.)
 module.exports = {
   mounted() {
-    this.shown = { geometry: null, frame: null, selected: -1 };
+    this.shown = { geometry: null, frame: null, selected: null, labels: null };
     this.nodeEls = [];
     this.edgeEls = new Map();
     this.$refs.nodes.addEventListener('click', (event) => {
@@ -357,10 +357,10 @@ def frame_data(timeline: Timeline, week: int, n: int) -> dict[str, object]:
     top = float(usd.max(initial=0.0)) or 1.0
     widths = np.rint(40.0 + 350.0 * np.sqrt(np.clip(usd, 0, None) / top)).astype(np.int64)
     red = (health[dst] == DEFAULTED).astype(np.int64)
-    counts = np.bincount(health.astype(np.int64), minlength=len(HEALTH_NAMES))
+    counts = [int(np.count_nonzero(health == code)) for code in range(len(HEALTH_NAMES))]
     title = (
         f"week {snap.week:,}: "
-        + ", ".join(f"{c:,} {name}" for c, name in zip(counts, HEALTH_NAMES, strict=False))
+        + ", ".join(f"{c:,} {name}" for c, name in zip(counts, HEALTH_NAMES, strict=True))
         + " (edge u→v: u is exposed to v; red: v defaulted)"
     )
     return {
