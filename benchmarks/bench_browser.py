@@ -15,7 +15,12 @@ Targets (default economy): step < 150 ms median; ≥ 10 painted updates a second
 no skipped weeks. 1,000 agents: p90 < 250 ms per painted update; Pause acknowledged within 1 s.
 A new session is usable in < 5 s.
 
-Run: ``python -m benchmarks.bench_browser [--repeats 3]``. Numbers, not a pass/fail test.
+Both economies open with the longest horizon (5,200 weeks), so no measured play stops at the
+horizon. ``--root`` serves another checkout (a worktree of an older commit) with these same
+measurements, for before/after comparisons in one session.
+
+Run: ``python -m benchmarks.bench_browser [--repeats 3] [--root ../old]``. Numbers, not a
+pass/fail test.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.browser import (
     BIG_ECONOMY,
     PAINT_PROBE,
+    ROOT,
     clicks,
     launch,
     open_explorer,
@@ -44,9 +50,16 @@ from benchmarks.browser import (
     week_of,
 )
 
+HORIZON = 5200  # the longest allowed: no play stops at the horizon while it is measured
 ECONOMIES = (
-    ("default economy (22 agents), demand-slowdown", {"scenario": "demand-slowdown"}),
-    ("synthetic economy, 1,000 agents", {"scenario": "baseline", **BIG_ECONOMY}),
+    (
+        "default economy (22 agents), demand-slowdown",
+        {"scenario": "demand-slowdown", "horizon": HORIZON},
+    ),
+    (
+        "synthetic economy, 1,000 agents",
+        {"scenario": "baseline", "horizon": HORIZON, **BIG_ECONOMY},
+    ),
 )
 
 
@@ -159,11 +172,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=30, help="Step clicks per economy")
     parser.add_argument("--play-s", type=float, default=15.0, help="seconds per play")
     parser.add_argument("--only", choices=["default", "big"], default=None)
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=ROOT,
+        help="the checkout to serve (another worktree: measure an older version the same way)",
+    )
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    report = {"cores": os.cpu_count(), "load average at start": os.getloadavg()}
-    with serve() as (base_url, _pid), sync_playwright() as p:
+    report = {
+        "root": str(args.root),
+        "cores": os.cpu_count(),
+        "load average at start": os.getloadavg(),
+    }
+    with serve(root=args.root) as (base_url, _pid), sync_playwright() as p:
         browser = launch(p)
         for (label, query), key in zip(ECONOMIES, ("default", "big"), strict=True):
             if args.only and args.only != key:

@@ -72,14 +72,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(port: int | None = None, env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
-    """Run the explorer in production mode in its own process; yield (base URL, pid)."""
+def serve(
+    port: int | None = None, env: dict[str, str] | None = None, root: Path = ROOT
+) -> Iterator[tuple[str, int]]:
+    """Run the explorer in production mode in its own process; yield (base URL, pid).
+
+    ``root`` is the checkout whose ``viz/app.py`` (and packages) run: another worktree serves
+    an older version for a before/after comparison with the same measurements.
+    """
     port = port or free_port()
-    cmd = [sys.executable, "-m", "solara", "run", str(APP), "--production", "--no-check-version"]
+    app = Path(root) / APP.relative_to(ROOT)
+    cmd = [sys.executable, "-m", "solara", "run", str(app), "--production", "--no-check-version"]
     cmd += ["--host", "127.0.0.1", "--port", str(port)]
     proc = subprocess.Popen(
         cmd,
-        cwd=ROOT,
+        cwd=root,
         env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false", **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import reacton.core
 import solara
+from solara.server import settings as server_settings
 
 if __package__ in (None, ""):  # `solara run viz/app.py` loads this file as a script
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -33,12 +34,27 @@ from viz.sweep_page import SweepPage
 from viz.ticker import Ticker
 from viz.verdict_view import VerdictView
 
+# Front-end assets (read by solara-server for each page): no font-awesome (the explorer uses
+# no font-awesome icon), and viz/static/custom.js, which loads ipyvue's template compiler
+# while the kernel starts (see that file).
+STATIC = Path(__file__).resolve().parent / "static"
+server_settings.assets.fontawesome_enabled = False
+if str(STATIC) not in server_settings.assets.extra_locations:
+    server_settings.assets.extra_locations.append(str(STATIC))
+
 CSS = """
 .explorer-main { min-width: 0; max-width: 100%; contain: inline-size; }
 .explorer-main .v-sheet { min-width: 0; max-width: 100%; }
 .explorer-main table { display: block; overflow-x: auto; max-width: 100%; }
 .explorer-main td, .explorer-main th { white-space: nowrap; }
 .explorer-main .agent-table { overflow-x: auto; }
+/* The week slider jumps to each new week: no 0.2-0.3 s slide of its thumb, fill and label
+   behind every frame. */
+.week-scrubber .v-slider-thumb, .week-scrubber .v-slider-thumb__label,
+.week-scrubber .v-slider-thumb__label-container, .week-scrubber .v-slider-track__fill,
+.week-scrubber .v-slider-track__background { transition: none !important; }
+/* A frame's changes inside these panels do not lay out or repaint the rest of the page. */
+.network-box, .verdict-card, .charts, .tab-content { contain: layout paint; }
 """
 
 

@@ -1,7 +1,7 @@
 """Install the browser assets solara-server would otherwise fetch from a CDN at page load.
 
-The solara page loads its front end (``@widgetti/solara-vuetify3-app``), ``requirejs`` and
-``font-awesome`` through the server's CDN proxy, which keeps a cache under
+The solara page loads its front end (``@widgetti/solara-vuetify3-app``) and ``requirejs``
+through the server's CDN proxy, which keeps a cache under
 ``<prefix>/share/solara/cdn/``. Machines without access to that CDN get a blank page. This
 module fills the cache from the npm registry with the ordinary ``npm pack`` client, once, at
 install time::
@@ -24,12 +24,12 @@ from pathlib import Path
 PACKAGES = (
     ("@widgetti/solara-vuetify3-app", "5.2.0", "dist/solara-vuetify-app8.js"),
     ("requirejs", "2.3.6", "require.js"),
-    ("font-awesome", "4.5.0", "css/font-awesome.min.css"),
 )
 """(npm name, exact version solara 1.64 pins, a file that proves it is installed).
 
 These are what the pages request (``benchmarks/bench_browser.py`` lists them). The explorer
-does not use ``solara.Markdown``, which would also load mermaid and KaTeX.
+does not use ``solara.Markdown``, which would also load mermaid and KaTeX, nor font-awesome
+(``viz.app`` turns it off).
 """
 
 

@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from bubblesim.accounts.events import Event
 from viz.catalog import scenario_toml
 from viz.charts import panels_for
-from viz.network_view import HEALTH_COLOURS, frame_data, static_nodes
+from viz.network_view import HEALTH_COLOURS, edge_rows, frame_data, static_nodes
 from viz.svg import PALETTE
 
 PNG_DPI = 110
@@ -119,7 +119,7 @@ def network_png(run, week: int) -> bytes:
     fig = Figure(figsize=(9, 5.4), layout="constrained")
     ax = fig.subplots()
     colours = list(HEALTH_COLOURS.values())
-    for src, dst, width, red in data["edges"]:
+    for src, dst, width, red in edge_rows(data):
         (x1, y1), (x2, y2) = nodes[src][:2], nodes[dst][:2]
         ax.plot(
             [x1, x2],
@@ -130,7 +130,7 @@ def network_png(run, week: int) -> bytes:
         )
     xs = [nd[0] for nd in nodes[: len(data["h"])]]
     ys = [nd[1] for nd in nodes[: len(data["h"])]]
-    sizes = [(r * 1.6) ** 2 for r in data["r"]]
+    sizes = [(r / 10 * 1.6) ** 2 for r in data["r"]]
     ax.scatter(xs, ys, s=sizes, c=[colours[h] for h in data["h"]], edgecolors="white", zorder=3)
     if n <= 40:
         for nd in nodes:

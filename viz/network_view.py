@@ -10,6 +10,7 @@ A click on a node selects that agent.
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -48,67 +49,214 @@ TEMPLATE = """
   <div class="network-box"><svg :class="'credit-network ' + role" :width="width" :height="height"
        :viewBox="'0 0 ' + width + ' ' + height"
        style="font: 10px sans-serif; max-width: 100%; height: auto; background: #fafafa">
-    <text x="8" y="14" font-weight="bold" class="network-title">{{ title }}</text>
+    <text x="8" y="14" font-weight="bold" class="network-title" ref="title"></text>
     <text v-for="(c, i) in columns" :key="'c' + i" :x="c[0]" :y="height - 8"
           text-anchor="middle" font-weight="bold">{{ c[1] }}</text>
-    <g v-for="e in edges" :key="'e' + e[0] + '-' + e[1]"
-       v-memo="[e[0], e[1], e[2], e[3], nodes[e[0]], nodes[e[1]]]">
-      <line v-if="nodes[e[0]] && nodes[e[1]]"
-            :x1="nodes[e[0]][0]" :y1="nodes[e[0]][1]" :x2="nodes[e[1]][0]" :y2="nodes[e[1]][1]"
-            :stroke="e[3] ? '#c62828' : '#556'" :stroke-opacity="e[3] ? 0.65 : 0.25"
-            :stroke-width="e[2]" />
-    </g>
-    <g v-for="(n, i) in nodes" :key="i"
-       v-memo="[n, radii[i], hs[i], i === selected, labels, i < hs.length && i < radii.length]">
-      <g v-if="i < hs.length && i < radii.length" @click="select(i)" style="cursor: pointer">
-        <circle :cx="n[0]" :cy="n[1]" :r="radii[i]" :fill="colours[hs[i]]" stroke="white"
-                stroke-width="0.8" :class="'node node-' + healths[hs[i]]" :data-name="n[2]"
-                :data-index="i">
-          <title>{{ n[2] }} ({{ n[3] }}, {{ healths[hs[i]] }})</title>
-        </circle>
-        <text v-if="labels && (n[6] || hs[i] === 2 || i === selected)"
-              :x="n[0] + (n[6] ? n[5] : 0)"
-              :y="(n[6] ? n[4] : 'middle') === 'middle' ? n[1] + radii[i] + 10 : n[1] + 3"
-              :text-anchor="n[6] ? n[4] : 'middle'" font-size="9">{{ n[2] }}</text>
-      </g>
-    </g>
-    <circle v-if="selected >= 0 && selected < hs.length && nodes[selected]"
-            :cx="nodes[selected][0]"
-            :cy="nodes[selected][1]" :r="radii[selected] + 4" fill="none" stroke="#1565c0"
-            stroke-width="2.5" class="selected-ring" />
+    <g ref="edges"></g>
+    <g ref="nodes" style="cursor: pointer"></g>
+    <g ref="ring"></g>
   </svg></div>
 </template>
+<script>
+// Vue renders only the frame of the drawing; this script draws and updates the nodes and
+// edges itself, touching only the elements whose values changed since the last frame.
+// (Only module.exports of this script is kept: no top-level helpers.)
+module.exports = {
+  mounted() {
+    this.shown = { geometry: null, frame: null, selected: null, labels: null };
+    this.nodeEls = [];
+    this.edgeEls = new Map();
+    this.$refs.nodes.addEventListener('click', (event) => {
+      const el = event.target.closest('[data-index]');
+      if (el) { this.select(parseInt(el.getAttribute('data-index'))); }
+    });
+    this.draw();
+  },
+  watch: {
+    geometry() { this.draw(); },
+    frame() { this.draw(); },
+    selected() { this.draw(); },
+    labels() { this.draw(); },
+  },
+  methods: {
+    make(tag, attrs) {
+      const el = document.createElementNS('http://www.w3.org/2000/svg', tag);
+      for (const k in attrs) { el.setAttribute(k, attrs[k]); }
+      return el;
+    },
+    draw() {
+      const shown = this.shown;
+      if (!shown || (shown.geometry === this.geometry && shown.frame === this.frame
+                     && shown.selected === this.selected && shown.labels === this.labels)) {
+        return;
+      }
+      if (shown.geometry !== this.geometry) { this.rebuild(); }
+      const layout = this.parsedLayout;
+      const frame = this.frame ? JSON.parse(this.frame) : null;
+      shown.geometry = this.geometry; shown.frame = this.frame;
+      shown.selected = this.selected; shown.labels = this.labels;
+      if (!layout || !frame) { return; }
+      this.$refs.title.textContent = frame.title;
+      const nodes = layout.nodes;
+      const m = Math.min(nodes.length, frame.h.length, frame.r.length);
+      this.drawNodes(nodes, frame, m);
+      this.drawEdges(nodes, frame, m);
+      this.drawRing(nodes, frame, m);
+    },
+    rebuild() {
+      this.parsedLayout = this.geometry ? JSON.parse(this.geometry) : null;
+      this.$refs.nodes.replaceChildren();
+      this.$refs.edges.replaceChildren();
+      this.nodeEls = [];
+      this.edgeEls = new Map();
+    },
+    drawNodes(nodes, frame, m) {
+      const els = this.nodeEls;
+      while (els.length > m) { els.pop().g.remove(); }
+      for (let i = 0; i < m; i++) {
+        const n = nodes[i], r = frame.r[i] / 10, h = frame.h[i];
+        let el = els[i];
+        if (!el) {
+          const g = this.make('g', { 'data-index': i });
+          const circle = this.make('circle', { cx: n[0], cy: n[1], stroke: 'white',
+                                          'stroke-width': 0.8, 'data-name': n[2],
+                                          'data-index': i });
+          const title = this.make('title', {});
+          circle.appendChild(title);
+          g.appendChild(circle);
+          this.$refs.nodes.appendChild(g);
+          el = els[i] = { g, circle, title, label: null, r: null, h: null, text: null };
+        }
+        if (el.r !== r) { el.circle.setAttribute('r', r); el.r = r; }
+        if (el.h !== h) {
+          const health = this.healths[h];
+          el.circle.setAttribute('fill', this.colours[h]);
+          el.circle.setAttribute('class', 'node node-' + health);
+          el.title.textContent = n[2] + ' (' + n[3] + ', ' + health + ')';
+          el.h = h;
+        }
+        this.drawLabel(el, n, i, r, h);
+      }
+    },
+    drawLabel(el, n, i, r, h) {
+      const want = this.labels && (n[6] || h === 2 || i === this.selected);
+      if (!want) {
+        if (el.label) { el.label.remove(); el.label = null; el.text = null; }
+        return;
+      }
+      const x = n[0] + (n[6] ? n[5] : 0);
+      const anchor = n[6] ? n[4] : 'middle';
+      const y = anchor === 'middle' ? n[1] + r + 10 : n[1] + 3;
+      const key = x + ',' + y + ',' + anchor;
+      if (el.text === key) { return; }
+      if (!el.label) {
+        el.label = this.make('text', { 'font-size': 9 });
+        el.label.textContent = n[2];
+        el.g.appendChild(el.label);
+      }
+      el.label.setAttribute('x', x);
+      el.label.setAttribute('y', y);
+      el.label.setAttribute('text-anchor', anchor);
+      el.text = key;
+    },
+    drawEdges(nodes, frame, m) {
+      const old = this.edgeEls;
+      const now = new Map();
+      const src = frame.s, dst = frame.d, width = frame.w, toRed = frame.x;
+      for (let k = 0; k < src.length; k++) {
+        const s = src[k], d = dst[k], w = width[k] / 100, red = toRed[k];
+        if (s >= m || d >= m) { continue; }
+        const key = s * 1048576 + d;
+        let el = old.get(key);
+        if (el) {
+          old.delete(key);
+        } else {
+          el = { line: this.make('line', { x1: nodes[s][0], y1: nodes[s][1],
+                                      x2: nodes[d][0], y2: nodes[d][1] }), w: null, red: null };
+          this.$refs.edges.appendChild(el.line);
+        }
+        if (el.w !== w) { el.line.setAttribute('stroke-width', w); el.w = w; }
+        if (el.red !== red) {
+          el.line.setAttribute('stroke', red ? '#c62828' : '#556');
+          el.line.setAttribute('stroke-opacity', red ? 0.65 : 0.25);
+          el.red = red;
+        }
+        now.set(key, el);
+      }
+      for (const el of old.values()) { el.line.remove(); }
+      this.edgeEls = now;
+    },
+    drawRing(nodes, frame, m) {
+      const i = this.selected;
+      const box = this.$refs.ring;
+      if (i < 0 || i >= m) { box.replaceChildren(); return; }
+      let ring = box.firstChild;
+      if (!ring) {
+        ring = this.make('circle', { fill: 'none', stroke: '#1565c0', 'stroke-width': 2.5,
+                                class: 'selected-ring' });
+        box.appendChild(ring);
+      }
+      ring.setAttribute('cx', nodes[i][0]);
+      ring.setAttribute('cy', nodes[i][1]);
+      ring.setAttribute('r', frame.r[i] / 10 + 4);
+    },
+  },
+};
+</script>
 """
 
 
 class NetworkWidget(VuetifyTemplate):
     """The SVG network drawn in the browser; ``selected`` follows clicks on nodes.
 
-    ``nodes`` holds, per agent index, ``[x, y, name, kind, label anchor, label dx, labelled]``
-    (sent once per layout); ``radii``, ``hs`` (health codes) and ``edges``
-    (``[src, dst, width, to_defaulted]``) change with the week. Each node and each edge (keyed
-    by its pair of agents) is memoised (``v-memo``): from one week to the next only a few dozen
-    of 1,000 agents' radii and 1,600 edges change, and only those are patched.
+    Two synced strings carry the drawing, so the front end neither compares nor deep-copies
+    thousands of nested values per frame (as it does for list traits): ``geometry``, sent once
+    per layout, is the JSON of ``{"nodes": [[x, y, name, kind, label anchor, label dx,
+    labelled], ...]}``; ``frame``, sent per week, the JSON of :func:`frame_data`: integer
+    columns of the week's radii, health codes and edges, and the title. Both travel in one
+    message. The template's script keeps one SVG element per node and per edge (keyed by its
+    pair of agents) and, from one week to the next, sets only the attributes that changed:
+    a few dozen of 1,000 agents' radii and 1,600 edges.
+
+    ``nodes``, ``hs``, ``edges`` (rows ``[src, dst, width px, to_defaulted]``, built when
+    read) and ``title`` hold the same data on the Python side (not synced), for tests and
+    callers.
     """
 
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     width = traitlets.Int(WIDTH).tag(sync=True)
     height = traitlets.Int(HEIGHT).tag(sync=True)
     role = traitlets.Unicode("").tag(sync=True)
-    title = traitlets.Unicode("").tag(sync=True)
     columns = traitlets.List().tag(sync=True)
     colours = traitlets.List(list(HEALTH_COLOURS.values())).tag(sync=True)
     healths = traitlets.List(list(HEALTH_NAMES)).tag(sync=True)
-    nodes = traitlets.List().tag(sync=True)
-    radii = traitlets.List().tag(sync=True)
-    hs = traitlets.List().tag(sync=True)
-    edges = traitlets.List().tag(sync=True)
     labels = traitlets.Bool(True).tag(sync=True)
     selected = traitlets.Int(-1).tag(sync=True)
+    geometry = traitlets.Unicode("").tag(sync=True)
+    frame = traitlets.Unicode("").tag(sync=True)
+    nodes = traitlets.List()
+    hs = traitlets.List()
+    title = traitlets.Unicode("")
+    _sent_nodes = None
+    _data: dict[str, object] | None = None
 
     def vue_select(self, index) -> None:
         """Called by the template when a node is clicked."""
         self.selected = int(index)
+
+    def show(self, nodes: list[list], data: dict[str, object]) -> None:
+        """Send the layout (if it changed) and one week's frame, in one message."""
+        with self.hold_sync():
+            if nodes is not self._sent_nodes:
+                self.nodes = self._sent_nodes = nodes
+                self.geometry = json.dumps({"nodes": nodes}, separators=(",", ":"))
+            self._data, self.hs, self.title = data, data["h"], data["title"]
+            self.frame = json.dumps(data, separators=(",", ":"))
+
+    @property
+    def edges(self) -> list[list]:
+        """The edges on screen, ``[src, dst, width px, to_defaulted]`` each."""
+        return edge_rows(self._data) if self._data else []
 
 
 def network_layout(kinds: list[str], sizes_usd: np.ndarray) -> np.ndarray:
@@ -191,7 +339,13 @@ def _sizes(timeline: Timeline, snap, n: int) -> np.ndarray:
 
 
 def frame_data(timeline: Timeline, week: int, n: int) -> dict[str, object]:
-    """The per-week traits: radii, health codes, edges and the title."""
+    """The per-week frame, as integer columns (no per-edge Python work).
+
+    Returns:
+        ``r``: each agent's radius in tenths of a pixel; ``h``: its health code; ``s``, ``d``,
+        ``w``, ``x``: each edge's source and target agent, width in hundredths of a pixel,
+        and 1 if the target defaulted; ``title``.
+    """
     snap = timeline.at(week)
     m = min(n, snap.n_agents)
     health = snap.health[:m]
@@ -201,17 +355,31 @@ def frame_data(timeline: Timeline, week: int, n: int) -> dict[str, object]:
     keep = (snap.edge_src < m) & (snap.edge_dst < m)
     src, dst, usd = snap.edge_src[keep], snap.edge_dst[keep], snap.edge_usd[keep]
     top = float(usd.max(initial=0.0)) or 1.0
-    widths = np.round(0.4 + 3.5 * np.sqrt(np.clip(usd, 0, None) / top), 2)
-    red = (health[dst] == DEFAULTED).astype(int) if dst.size else np.zeros(0, dtype=int)
-    edges = np.column_stack([src, dst, widths, red]).tolist() if src.size else []
-    edges = [[int(a), int(b), float(w), int(c)] for a, b, w, c in edges]
+    widths = np.rint(40.0 + 350.0 * np.sqrt(np.clip(usd, 0, None) / top)).astype(np.int64)
+    red = (health[dst] == DEFAULTED).astype(np.int64)
     counts = [int(np.count_nonzero(health == code)) for code in range(len(HEALTH_NAMES))]
     title = (
         f"week {snap.week:,}: "
         + ", ".join(f"{c:,} {name}" for c, name in zip(counts, HEALTH_NAMES, strict=True))
         + " (edge u→v: u is exposed to v; red: v defaulted)"
     )
-    return {"r": radii.tolist(), "h": health.astype(int).tolist(), "edges": edges, "title": title}
+    return {
+        "r": np.rint(radii * 10.0).astype(np.int64).tolist(),
+        "h": health.astype(np.int64).tolist(),
+        "s": src.astype(np.int64).tolist(),
+        "d": dst.astype(np.int64).tolist(),
+        "w": widths.tolist(),
+        "x": red.tolist(),
+        "title": title,
+    }
+
+
+def edge_rows(data: dict[str, object]) -> list[list]:
+    """A frame's edges as rows ``[src, dst, width px, to_defaulted]``."""
+    return [
+        [s, d, w / 100.0, x]
+        for s, d, w, x in zip(data["s"], data["d"], data["w"], data["x"], strict=True)
+    ]
 
 
 def columns(kinds: list[str] | tuple[str, ...] = ()) -> list[list]:
@@ -244,20 +412,8 @@ def NetworkView(  # noqa: N802
         on_selected=on_selected,
     )
 
-    # The bulky data is pushed onto the widget in effects rather than passed as element
+    # The bulky data is pushed onto the widget in an effect rather than passed as element
     # arguments: reacton compares every argument value on each render, which for 1,000 agents
-    # costs more than drawing them.
-    # New nodes travel in the same message as the frame that needs them, so the browser never
-    # draws edges or a selection ring for nodes it does not have yet.
-    pushed = solara.use_ref(None)
-
-    def push_frame() -> None:
-        widget = solara.get_widget(element)
-        with widget.hold_sync():
-            if pushed.current is not nodes:
-                widget.nodes = nodes
-                pushed.current = nodes
-            widget.radii, widget.hs, widget.edges = data["r"], data["h"], data["edges"]
-            widget.title = data["title"]
-
-    solara.use_effect(push_frame, [nodes, data])
+    # costs more than drawing them. New nodes travel in the same message as the frame that
+    # needs them, so the browser never draws edges or a selection ring for nodes it lacks.
+    solara.use_effect(lambda: solara.get_widget(element).show(nodes, data), [nodes, data])
