@@ -65,8 +65,9 @@ class BubbleModel(mesa.Model):
         miners = self.world.agents.miners
         leveraged = table.initial_debt_usd[miners.row] > 0
         self.leveraged_miner_mw = float(sum(miners.power_mw[leveraged].tolist()))
-        self.initial_lender_capital_usd = float(
-            sum(self.world.agents.lenders.initial_capital_usd.tolist())
+        lenders = self.world.agents.lenders
+        self.initial_lender_capital_usd = float(  # of the leveraged credit network
+            sum(lenders.initial_capital_usd[~lenders.investment_grade_book].tolist())
         )
         self.datacollector = SeriesCollector(self.world)
         self.datacollector.collect(self)

@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from bubblesim.accounts.instruments import COLLATERAL_CODE, COLLATERAL_OF_CODE, Code, Collateral
-from bubblesim.columns import RowSet, Table
+from bubblesim.columns import RowSet, Table, seq_sum
 
 REPAID_USD = 1e-6
 """Principal below which a matured loan counts as repaid."""
@@ -33,7 +33,8 @@ class LoanStore(Table):
     ``allowance_usd`` (the lender's provision for its expected loss: the loan is carried at
     principal less allowance), ``covenant_dscr`` (minimum debt-service coverage, NaN: none),
     ``covenant_from_week`` (first week the coverage is tested), ``dscr_breaches`` (consecutive
-    failed tests).
+    failed tests), ``investment_grade`` (credit to an investment-grade hyperscaler: outside the
+    leveraged credit network the verdict's credit leg measures).
 
     Args:
         ids: The id counter shared with the contract store.
@@ -62,6 +63,7 @@ class LoanStore(Table):
         "covenant_dscr": (np.float64, np.nan),
         "covenant_from_week": (np.int64, 0),
         "dscr_breaches": (np.int64, 0),
+        "investment_grade": (np.bool_, False),
     }
 
     def __init__(self, ids: Iterator[int]) -> None:
@@ -92,6 +94,7 @@ class LoanStore(Table):
         start_week: int = 0,
         covenant_dscr: float | None = None,
         covenant_from_week: int = 0,
+        investment_grade: bool = False,
     ) -> int:
         """Register an active loan between two agent rows and return its row."""
         if instrument not in self._label_code:
@@ -113,6 +116,7 @@ class LoanStore(Table):
             start_week=start_week,
             covenant_dscr=np.nan if covenant_dscr is None else covenant_dscr,
             covenant_from_week=covenant_from_week,
+            investment_grade=investment_grade,
         )
         self._active_set.append(row)
         self.structure += 1
@@ -140,6 +144,11 @@ class LoanStore(Table):
         return self._active
 
     # -- weekly amounts --------------------------------------------------------------------------
+    def leveraged_outstanding_usd(self) -> float:
+        """Principal of the active loans in the leveraged credit network (not investment grade)."""
+        rows = self.active()
+        return seq_sum(self.principal_usd[rows[~self.investment_grade[rows]]])
+
     def coupon_per_year(self, base_rate_per_year: float, rows) -> np.ndarray:
         """Annual coupon: base + spread if floating, else the fixed coupon."""
         return np.where(self.floating[rows], base_rate_per_year, 0.0) + self.spread_per_year[rows]
@@ -236,6 +245,7 @@ class LoanStore(Table):
             if np.isnan(cols["covenant_dscr"][row])
             else float(cols["covenant_dscr"][row]),
             covenant_from_week=int(cols["covenant_from_week"][row]),
+            investment_grade=bool(cols["investment_grade"][row]),
         )
         cols = self._cols  # the store may have grown
         cols["allowance_usd"][new] = cols["allowance_usd"][row] * share

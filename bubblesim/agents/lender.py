@@ -66,7 +66,9 @@ class LenderTable(Table):
       ``fund`` (its capital is redeemable fund capital), ``capital_target_ratio`` (``k*``,
       capital per dollar of loans), ``funding_spread_per_year`` (its funding's spread over
       base), ``cash_buffer_share`` (cash it keeps per dollar of loans), ``gate_share``
-      (most of its NAV it repurchases in a quarter; 1 = no gate);
+      (most of its NAV it repurchases in a quarter; 1 = no gate), ``investment_grade_book``
+      (its book at week 0 was only investment-grade notes: it stands outside the leveraged
+      credit network whose capital the verdict's lender leg measures);
     * capital: ``initial_capital_usd``, ``losses_usd`` (cumulative credit-loss expense:
       provisions charged net of releases, plus write-offs beyond their provisions),
       ``charge_offs_usd`` (principal written off), ``last_loss_event`` (its latest write-off,
@@ -92,6 +94,7 @@ class LenderTable(Table):
         "funding_spread_per_year": (np.float64, 0.0),
         "cash_buffer_share": (np.float64, 0.1),
         "gate_share": (np.float64, 1.0),
+        "investment_grade_book": (np.bool_, False),
         "initial_capital_usd": (np.float64, 0.0),
         "losses_usd": (np.float64, 0.0),
         "charge_offs_usd": (np.float64, 0.0),
@@ -137,10 +140,13 @@ class LenderTable(Table):
             gate_share=gate_share,
         )
 
-    def open_capital(self, index: int, capital_usd: float) -> None:
-        """Remember its capital when the books open."""
+    def open_capital(
+        self, index: int, capital_usd: float, investment_grade_book: bool = False
+    ) -> None:
+        """Remember its capital, and whether its book is only investment grade, at opening."""
         cols = self._cols
         cols["initial_capital_usd"][index] = capital_usd
+        cols["investment_grade_book"][index] = investment_grade_book
         cols["quarter_start_equity_usd"][index] = capital_usd
 
     def set_policies(

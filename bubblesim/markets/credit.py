@@ -332,6 +332,7 @@ class CreditDesk:
         spread = cr.credit_spread_miner_per_year if miner else cr.credit_spread_neocloud_per_year
         hardware = COLLATERAL_CODE[collateral] in HARDWARE
         week = w.clock.week
+        providers = w.agents.providers
         loan = w.book.loans.add(
             lender=lender_row,
             borrower=borrower,
@@ -349,6 +350,7 @@ class CreditDesk:
             amortisation_usd_per_week=amount_usd / cr.credit_loan_term_weeks if hardware else 0.0,
             covenant_dscr=covenant_dscr,
             covenant_from_week=covenant_from_week,
+            investment_grade=bool(providers.big_tech[providers.row == borrower].any()),
         )
         lenders.use_capacity(lender, amount_usd)
         self._largest_capacity_usd = None

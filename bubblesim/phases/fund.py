@@ -82,8 +82,7 @@ def run(world: World) -> None:
     _payouts(world, quarter_end)
     _manage_funding(world)
     _expire_backstops(world)
-    loans = world.book.loans
-    world.desk.close_week(seq_sum(loans.principal_usd[loans.active()]))
+    world.desk.close_week(world.book.loans.leveraged_outstanding_usd())
 
 
 def _alive(world: World) -> tuple[np.ndarray, np.ndarray]:

@@ -396,7 +396,6 @@ def _loans() -> list[LoanSpec]:
                 Collateral.NONE,
                 None,
                 "senior notes",
-                leveraged=False,
             )
             for share, week in ((0.2, 104), (0.3, 260), (0.5, 520))
         ),
@@ -416,7 +415,6 @@ def _loans() -> list[LoanSpec]:
                 Collateral.NONE,
                 None,
                 "senior notes",
-                leveraged=False,
             )
             for name in ("Microsoft", "AWS", "Google")
             for week in (260, 520)

@@ -155,7 +155,7 @@ def miners_2022_economy() -> EconomySpec:
         for name, _, usd, week in OUTSIDE_EXPOSURES
     ]
     loans += [
-        LoanSpec(lender, name, usd * M, 0.0, False, week, instrument="crypto loan", leveraged=False)
+        LoanSpec(lender, name, usd * M, 0.0, False, week, instrument="crypto loan")
         for name, lender, usd, week in OUTSIDE_EXPOSURES
     ]
     return EconomySpec(labs=stand_ins, miners=miners, lenders=lenders, loans=loans)

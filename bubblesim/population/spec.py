@@ -115,7 +115,6 @@ class LoanSpec:
     collateral: Collateral = Collateral.NONE
     covenant_ltv: float | None = None
     instrument: str = "loan"
-    leveraged: bool = True
     covenant_dscr: float | None = None
     covenant_from_week: int = 0
 
@@ -266,6 +265,7 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
             amortisation_usd_per_week=principal / max(1, s.maturity_week) if hardware else 0.0,
             covenant_dscr=s.covenant_dscr,
             covenant_from_week=s.covenant_from_week,
+            investment_grade=isinstance(borrower, Provider) and borrower.big_tech,
         )
 
     miners = world.agents.miners
@@ -346,6 +346,9 @@ def _open_books(world: World) -> None:
     for row in range(world.n_agents):
         world.ledger.open_equity(row, float(equity[row]))
         world.agents.table.open_debt(row, float(sheets["debt_usd"][row]))
-    lenders = world.agents.lenders
+    lenders, loans = world.agents.lenders, world.book.loans
+    rows = loans.active()
     for index, row in enumerate(lenders.row.tolist()):
-        lenders.open_capital(index, float(equity[row]))
+        held = rows[loans.lender[rows] == row]
+        only_ig = held.size > 0 and bool(loans.investment_grade[held].all())
+        lenders.open_capital(index, float(equity[row]), only_ig)

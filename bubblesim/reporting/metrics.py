@@ -56,16 +56,21 @@ def lender_losses_usd(world: World) -> float:
 def lender_capital_lost_usd(world: World) -> float:
     """Lender losses that count: credit losses, and at least all of a failed lender's capital.
 
-    ``Σ_i (max(K_i, L_i) if lender i has failed else L_i)``, ``K_i`` its initial capital and
-    ``L_i`` its cumulative credit-loss expense (losses beyond capital fall on its funders, as
-    Celsius's fell on its depositors). A lender that fails (on losses, a run or a gate it cannot
-    meet) has lost its capital whatever its booked losses say; counting booked losses alone
-    let three of six lenders fail while the lender leg read 5% (measured, issue 14).
+    ``Σ_i (max(K_i, L_i) if lender i has failed else L_i)`` over the lenders of the leveraged
+    credit network (not a pool that held only investment-grade hyperscaler notes at week 0:
+    its losses are in ``lender_losses_usd``, its failure in the lender defaults; counting its
+    capital let $72B of new hyperscaler bonds dilute the lender leg, measured, issue 13),
+    ``K_i`` its initial capital and ``L_i`` its cumulative credit-loss expense (losses beyond
+    capital fall on its funders, as Celsius's fell on its depositors). A lender that fails (on
+    losses, a run or a gate it cannot meet) has lost its capital whatever its booked losses
+    say; counting booked losses alone let three of six lenders fail while the lender leg read
+    5% (measured, issue 14).
     """
     lenders = world.agents.lenders
     failed = world.agents.table.is_defaulted(lenders.row)
     losses = lenders.losses_usd
-    return seq_sum(np.where(failed, np.maximum(lenders.initial_capital_usd, losses), losses))
+    lost = np.where(failed, np.maximum(lenders.initial_capital_usd, losses), losses)
+    return seq_sum(lost[~lenders.investment_grade_book])
 
 
 def credit_outstanding_usd(world: World) -> float:
