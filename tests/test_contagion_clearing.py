@@ -252,3 +252,16 @@ def test_large_network_uses_the_iterative_solver_and_matches_the_picard_loop(alp
     surplus = e + PiT @ q_next - owed
     clear_cut = np.abs(surplus) > 1e-7
     np.testing.assert_array_equal(res.defaulted[clear_cut], surplus[clear_cut] < 0)
+
+
+def test_a_subnormal_debt_neither_overflows_nor_hides_a_default():
+    """Node 0 owes node 1 1e-316 USD; node 1 owes node 2 100 with 50 of its own: it defaults.
+
+    ``1 / 1e-316`` overflows: through the reciprocal node 1 would seem to receive ``inf``.
+    """
+    L = np.array([[0.0, 1e-316, 0.0], [0.0, 0.0, 100.0], [0.0, 0.0, 0.0]])
+    res = clear_payments(L, np.array([1.0, 50.0, 0.0]), alpha=1.0, beta=1.0)
+    assert np.isfinite(res.payments).all()
+    assert res.defaulted.tolist() == [False, True, False]
+    assert res.payments[1] == pytest.approx(50.0)
+    assert res.received[1] == pytest.approx(1e-316, rel=1e-6, abs=0.0)

@@ -165,9 +165,34 @@ def clear_payments(
 
 
 def _relative_liabilities(L: sp.csr_array, p_bar: np.ndarray) -> sp.csr_array:
-    """``Π = diag(1/p̄) L`` with zero rows where ``p̄ = 0``."""
-    inv = np.divide(1.0, p_bar, out=np.zeros_like(p_bar), where=p_bar > 0)
-    return sp.csr_array(sp.diags_array(inv) @ L)
+    """``Π = diag(1/p̄) L`` with zero rows where ``p̄ = 0``.
+
+    A row whose ``1/p̄`` would overflow (``p̄`` subnormal) is divided entry by entry instead:
+    the reciprocal's ``inf`` would turn its shares into NaN and hide its default (found by the
+    configuration fuzz test: a lab owing 1e-316 USD left its provider unable to pay).
+    """
+    tiny = (p_bar > 0) & (p_bar < _SMALLEST_INVERTIBLE)
+    inv = np.divide(1.0, p_bar, out=np.zeros_like(p_bar), where=(p_bar > 0) & ~tiny)
+    Pi = sp.csr_array(sp.diags_array(inv) @ L)
+    if tiny.any():
+        L = sp.csr_array(L)
+        rows = np.repeat(np.arange(L.shape[0]), np.diff(L.indptr))
+        Pi = (
+            sp.csr_array(
+                (
+                    np.where(tiny[rows], L.data / np.where(tiny[rows], p_bar[rows], 1.0), 0.0),
+                    L.indices,
+                    L.indptr,
+                ),
+                shape=L.shape,
+            )
+            + Pi
+        )
+    return Pi
+
+
+_SMALLEST_INVERTIBLE = 1.0 / np.finfo(float).max
+"""The smallest positive number whose reciprocal is finite."""
 
 
 def _solve_round(PiT, p_bar, e, share, defaulted, alpha, beta, previous) -> np.ndarray:

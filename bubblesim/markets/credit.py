@@ -474,14 +474,9 @@ class CreditDesk:
         Returns:
             The amount issued (0 with the window shut or no fund able to lend).
         """
-        if amount_usd <= 0 or room_usd <= 0 or not self.convertible_window:
-            return 0.0
-        w = self.world
-        lenders = w.agents.lenders
-        for fund in self._convertible_funds().tolist():
-            amount = min(amount_usd, room_usd, float(lenders.capacity_usd[fund]))
-            if amount <= 0:
-                continue
+        fund, amount = self._convertible_offer(amount_usd, room_usd)
+        if fund is not None:
+            w = self.world
             self.new_requested_usd += amount
             self.miner_requested_usd += amount
             self.make_loan(
@@ -494,8 +489,22 @@ class CreditDesk:
                 spread_per_year=w.config.miner_finance.miner_convertible_coupon_per_year,
                 floating=False,
             )
-            return amount
-        return 0.0
+        return amount
+
+    def convertible_offer_usd(self, amount_usd: float, room_usd: float) -> float:
+        """What :meth:`issue_convertible` would issue now, without issuing it."""
+        return self._convertible_offer(amount_usd, room_usd)[1]
+
+    def _convertible_offer(self, amount_usd: float, room_usd: float) -> tuple[int | None, float]:
+        """The first convertible fund that can lend, and how much: ``(None, 0)`` if none."""
+        if amount_usd <= 0 or room_usd <= 0 or not self.convertible_window:
+            return None, 0.0
+        lenders = self.world.agents.lenders
+        for fund in self._convertible_funds().tolist():
+            amount = min(amount_usd, room_usd, float(lenders.capacity_usd[fund]))
+            if amount > 0:
+                return fund, amount
+        return None, 0.0
 
     # -- lenders' funding ------------------------------------------------------------------------
     def funding_open(self, lender: int) -> bool:

@@ -127,6 +127,20 @@ class EquityMarket:
         ratio = w.config.miner_finance.miner_price_to_book * self.sentiment()
         return max(0.0, float(w.ledger.equity_usd[row])) * ratio
 
+    def miner_atm_offer_usd(self, index: int, need_usd: float) -> float:
+        """What :meth:`raise_miner_atm` would raise now, without selling (0: window shut)."""
+        w = self.world
+        if need_usd <= 0 or not w.desk.convertible_window:
+            return 0.0
+        f = w.config.miner_finance
+        return dilutive_raise(
+            need_usd,
+            self.miner_market_cap_usd(index),
+            float(w.agents.miners.shares[index]),
+            f.miner_atm_discount,
+            f.miner_atm_max_share_of_cap_per_week,
+        ).raised_usd
+
     def raise_miner_atm(self, index: int, need_usd: float, detail: str = "") -> DilutiveRaise:
         """A miner sells shares at the market, while the convertible window is open.
 

@@ -551,9 +551,10 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     scale = 0.0 if lender is None else float(world.agents.lenders.ltv_scale[lender])
     loan_usd = 0.0 if lender is None else ltc * scale * cost
     short = cost - loan_usd + loan_usd * rate * build_years - cash
-    if short > room:
-        return False
-    if short > 0:  # the equity share: convertible notes first, then shares at the market
+    notes = world.desk.convertible_offer_usd(short, convertible_room)
+    if short > notes + world.equity.miner_atm_offer_usd(miner, short - notes):
+        return False  # what it can actually raise this week falls short
+    if notes > 0:  # the equity share: convertible notes first, then shares at the market
         short -= world.desk.issue_convertible(row, short, convertible_room)
     if short > 0:
         world.equity.raise_miner_atm(miner, short, f" for a {mw:,.0f} MW hall")
