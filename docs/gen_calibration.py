@@ -35,8 +35,8 @@ WHY: dict[str, str] = {
     "lab_contract_share": "labs lock in most compute on term deals (calib. §1–2 contract sizes)",
     "lab_cash_buffer_weeks": "about half a year of burn, as lab rounds are spaced in §2",
     "provider_forecast_horizon_weeks": "capex plans look about a year ahead",
-    "sentiment_equity_threshold": "the window closes once revenue is ~30% below the boom path "
-    "(sentiment = ratio²)",
+    "sentiment_equity_threshold": "the window closes once revenue is ~30% below what investors "
+    "expect (sentiment = ratio²)",
     "settlement_beta": "interbank claims lose less in default than real assets (Rogers–Veraart)",
     "verdict_credit_contraction_share": "2022 lenders 'failed or pulled back' (calib. §5): a "
     "fifth of credit supply gone counts",

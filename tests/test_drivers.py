@@ -22,7 +22,12 @@ from bubblesim.drivers import (
     hashprice_usd_per_ph_day,
 )
 from bubblesim.drivers.bitcoin import block_reward_btc, drawdown
-from bubblesim.drivers.demand import ai_sentiment, ou_weekly_coefficients, ramp_fraction
+from bubblesim.drivers.demand import (
+    adapt_expectation,
+    ai_sentiment,
+    ou_weekly_coefficients,
+    ramp_fraction,
+)
 
 QUIET_DEMAND = {"demand_volatility_per_year": 0.0, "demand_growth_decay_per_year": 0.0}
 QUIET_BTC = {"btc_volatility_per_year": 0.0, "btc_crash_volatility_per_year": 0.0}
@@ -157,6 +162,7 @@ def test_demand_growth_decays_exponentially():
 def test_slowdown_depth_one_drives_growth_to_zero_and_cuts_sentiment():
     params = DemandParams(
         **QUIET_DEMAND,
+        demand_sentiment_adaptation_per_year=0.0,  # investors expect the boom path forever
         demand_slowdown_depth=1.0,
         demand_slowdown_start_week=52,
         demand_slowdown_speed_weeks=26,
@@ -171,6 +177,48 @@ def test_slowdown_depth_one_drives_growth_to_zero_and_cuts_sentiment():
     r0 = params.demand_initial_revenue_usd_per_year
     assert path[156].sentiment == pytest.approx((flat / (r0 * 2**3)) ** 2, rel=1e-12)
     assert path[156].sentiment < path[78].sentiment < path[52].sentiment == 1.0
+
+
+def test_adaptive_expectations_settle_at_the_growth_shortfall_over_lambda():
+    """With R flat, ln E' = ln E + ln 2 / 52 + (λ/52)(ln R − ln E): ln E − ln R → ln 2 / λ.
+
+    At λ = 2 the gap settles at ln 2 / 2, so sentiment (R / E)^2 settles at exactly 1/2.
+    """
+    assert adapt_expectation(0.1, 1.0, 0.0, 0.0) == pytest.approx(0.1 + math.log(2) / 52)
+    assert adapt_expectation(0.1, 1.0, 0.0, 2.0) == pytest.approx(
+        0.1 + math.log(2) / 52 - 2 / 52 * 0.1
+    )
+    params = DemandParams(
+        **QUIET_DEMAND,
+        demand_sentiment_adaptation_per_year=2.0,
+        demand_slowdown_depth=1.0,
+        demand_slowdown_start_week=0,
+        demand_slowdown_speed_weeks=1,
+    )
+    path = walk(DemandProcess(params, rng()), 520)
+    assert path[520].sentiment == pytest.approx(0.5, rel=1e-6)
+    assert path[26].sentiment > path[520].sentiment  # it falls to its settled level
+
+
+def test_sentiment_recovers_after_a_slowdown_only_when_expectations_adapt():
+    """Boom growth decays; after a slowdown to zero growth, adapted expectations catch up."""
+    common = {
+        "demand_volatility_per_year": 0.0,
+        "demand_growth_decay_per_year": 0.5,
+        "demand_slowdown_depth": 1.0,
+        "demand_slowdown_start_week": 52,
+    }
+    fixed = walk(
+        DemandProcess(DemandParams(**common, demand_sentiment_adaptation_per_year=0.0), rng()), 520
+    )
+    adapt = walk(
+        DemandProcess(DemandParams(**common, demand_sentiment_adaptation_per_year=0.35), rng()), 520
+    )
+    fixed_s = [s.sentiment for s in fixed]
+    adapt_s = [s.sentiment for s in adapt]
+    assert fixed_s[520] == min(fixed_s)  # the boom path runs away: it never recovers
+    assert min(adapt_s) < 0.5 < adapt_s[520]  # the equity window (at 0.5) shuts, then reopens
+    assert fixed_s[520] < 0.5
 
 
 def test_slowdown_depth_above_one_shrinks_revenue():

@@ -58,14 +58,14 @@ def test_nvidia_buys_into_lab_rounds_at_cost_and_marks_the_stakes():
 
 
 def test_the_stakes_are_lost_when_the_labs_default():
-    """Demand slowdown: Anthropic and OpenAI default (weeks 132, 141); their stakes go to 0.
+    """Demand slowdown: OpenAI and Anthropic default (weeks 144, 162); their stakes go to 0.
 
     What is left of Nvidia's stakes is its share of the surviving lab's valuation only, a small
     part of the $20B+ it put in.
     """
     model = BubbleModel(scenario="demand-slowdown", rng=0)
     nvidia = model.firms["Nvidia"]
-    for _ in range(145):
+    for _ in range(165):
         model.step()
     world = model.world
     invested = float(world.agents.vendors.invested_usd[0])

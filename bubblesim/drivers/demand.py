@@ -105,11 +105,23 @@ class DemandParams(BaseModel):
         le=520,
         judgment=True,
     )
+    demand_sentiment_adaptation_per_year: float = param(
+        0.35,
+        unit="per year",
+        source="judgment: adaptive expectations (Cagan 1956; Nerlove 1958) with a half-life of "
+        "about two years (ln 2 / 2 = 0.35), the time from the Nasdaq's March 2000 peak to its "
+        "October 2002 trough, after which technology listings reopened; 0 keeps the boom path "
+        "as the expectation forever",
+        description="lambda: how fast investors' expected revenue path adapts to realised revenue",
+        ge=0.0,
+        le=52.0,
+        judgment=True,
+    )
     demand_sentiment_exponent: float = param(
         2.0,
         unit="dimensionless",
         source="judgment: valuations react more than proportionally to a revenue shortfall",
-        description="k in sentiment = clip(revenue / boom-path revenue, 0, 1) ** k.",
+        description="k in sentiment = clip(revenue / expected revenue, 0, 1) ** k.",
         gt=0.0,
         le=10.0,
         judgment=True,
@@ -176,26 +188,54 @@ def slowed_growth_per_year(boom_growth: float, depth: float, phase: float) -> fl
     return boom_growth * (1.0 - depth * phase)
 
 
-def ai_sentiment(revenue: float, boom_revenue: float, exponent: float) -> float:
-    """AI-valuation sentiment: ``clip(revenue / boom_revenue, 0, 1) ** exponent``.
+def ai_sentiment(revenue: float, expected_revenue: float, exponent: float) -> float:
+    """AI-valuation sentiment: ``clip(revenue / expected_revenue, 0, 1) ** exponent``.
 
-    1 means valuations on the boom path; it falls as realised revenue lags the boom path
-    (Bain's 40% revenue gap by 2030 gives 0.36 with exponent 2; calibration-facts §2).
+    1 means realised revenue meets what investors expect; it falls as revenue lags that
+    expectation (a 40% shortfall, Bain's 2030 gap against the boom path, gives 0.36 with
+    exponent 2; calibration-facts §2). The expectation is the boom path re-anchored on realised
+    revenue (:func:`adapt_expectation`).
 
     Args:
         revenue: Realised end revenue run-rate.
-        boom_revenue: Noise-free boom-path revenue run-rate at the same week.
+        expected_revenue: Investors' expected revenue run-rate at the same week.
         exponent: The elasticity ``k`` > 0.
 
     Returns:
         Sentiment in [0, 1].
 
     Raises:
-        ValueError: If ``boom_revenue`` is not positive.
+        ValueError: If ``expected_revenue`` is not positive.
     """
-    if boom_revenue <= 0.0:
-        raise ValueError(f"boom_revenue must be > 0, got {boom_revenue}")
-    return min(max(revenue / boom_revenue, 0.0), 1.0) ** exponent
+    if expected_revenue <= 0.0:
+        raise ValueError(f"expected_revenue must be > 0, got {expected_revenue}")
+    return min(max(revenue / expected_revenue, 0.0), 1.0) ** exponent
+
+
+def adapt_expectation(
+    log_expected: float, boom_growth_per_year: float, log_revenue: float, adaptation_per_year: float
+) -> float:
+    """One week of adaptive expectations on the log revenue path investors expect.
+
+    ``ln E' = ln E + ln(1 + g_boom) / 52 + (λ / 52) (ln R − ln E)``: investors expect the boom's
+    growth, and move their level toward realised revenue ``R`` at rate ``λ`` (Cagan 1956,
+    Nerlove 1958). With ``λ = 0`` the expectation is the boom path; with ``λ > 0`` a permanent
+    shortfall of growth ``Δg`` settles at a gap of about ``Δg / λ``, so sentiment recovers part
+    of the way after a slowdown instead of staying at its trough.
+
+    Args:
+        log_expected: ``ln E`` (relative to initial revenue).
+        boom_growth_per_year: ``g_boom`` this week.
+        log_revenue: ``ln R`` (relative to initial revenue).
+        adaptation_per_year: ``λ`` >= 0.
+
+    Returns:
+        ``ln E'``.
+    """
+    step = log_expected + math.log1p(boom_growth_per_year) / WEEKS_PER_YEAR
+    if adaptation_per_year == 0.0:
+        return step
+    return step + adaptation_per_year / WEEKS_PER_YEAR * (log_revenue - log_expected)
 
 
 class DemandProcess:
@@ -213,7 +253,8 @@ class DemandProcess:
             params.demand_noise_mean_reversion_per_year, params.demand_volatility_per_year
         )
         self._log_expected = 0.0  # ln(R_exp / R0)
-        self._log_boom = 0.0  # ln(R_boom / R0)
+        self._log_anchor = 0.0  # ln(E / R0): the revenue investors expect (the boom path at λ = 0)
+        self._log_revenue = 0.0
         self._x = 0.0  # log deviation
         self._x_variance = 0.0  # Var[x(t)]
         self.state = self._make_state(0)
@@ -228,12 +269,13 @@ class DemandProcess:
         p = self.params
         log_revenue = self._log_expected + self._x - 0.5 * self._x_variance
         revenue = p.demand_initial_revenue_usd_per_year * math.exp(log_revenue)
-        boom_revenue = p.demand_initial_revenue_usd_per_year * math.exp(self._log_boom)
+        self._log_revenue = log_revenue
+        expected = p.demand_initial_revenue_usd_per_year * math.exp(self._log_anchor)
         return DemandState(
             week=week,
             revenue_usd_per_year=revenue,
             growth_per_year=self._growth(week)[1],
-            sentiment=ai_sentiment(revenue, boom_revenue, p.demand_sentiment_exponent),
+            sentiment=ai_sentiment(revenue, expected, p.demand_sentiment_exponent),
         )
 
     def step(self, week: int) -> DemandState:
@@ -248,7 +290,12 @@ class DemandProcess:
         if not advance_or_hold(self.state.week, week, "DemandProcess"):
             return self.state
         boom, growth = self._growth(week - 1)
-        self._log_boom += math.log1p(boom) / WEEKS_PER_YEAR
+        self._log_anchor = adapt_expectation(
+            self._log_anchor,
+            boom,
+            self._log_revenue,
+            self.params.demand_sentiment_adaptation_per_year,
+        )
         self._log_expected += math.log1p(growth) / WEEKS_PER_YEAR
         self._x = self._a * self._x + self._b * self._rng.standard_normal()
         self._x_variance = self._a**2 * self._x_variance + self._b**2
