@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from bubblesim.config import ConfigError, ParameterInfo, parameters
 from bubblesim.model import BubbleModel
+from tests.test_economy import assert_site_power_respected
 
 EXAMPLES = int(os.environ.get("BUBBLESIM_FUZZ_EXAMPLES", "60"))
 """Configurations per run (about 15 s on one core); ``BUBBLESIM_FUZZ_EXAMPLES`` sets another."""
@@ -92,7 +93,7 @@ def configurations(draw: st.DrawFn) -> dict[str, typing.Any]:
 
 
 def check_week(model: BubbleModel, cash_before: float) -> None:
-    """The three weekly properties (stock-flow identity, balanced books, no NaN)."""
+    """The weekly properties: stock-flow identity, balanced books, no NaN, site power."""
     cash_after = sum(f.cash_usd for f in model.firms.values())
     flows = model.ledger.net_external_usd()
     scale = max(1.0, abs(cash_before), abs(cash_after))
@@ -108,6 +109,7 @@ def check_week(model: BubbleModel, cash_before: float) -> None:
     row = {k: v[-1] for k, v in model.series_columns().items()}
     nan = sorted(k for k, v in row.items() if isinstance(v, float) and math.isnan(v))
     assert not nan, (model.week, nan)
+    assert_site_power_respected(model)
 
 
 def test_every_float_int_and_choice_parameter_has_a_strategy():

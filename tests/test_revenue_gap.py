@@ -141,7 +141,7 @@ def test_a_successor_valued_low_raises_only_what_its_valuation_allows():
 def test_the_baseline_2030_gap_is_within_the_band_of_bains_framing():
     """Calendar 2030 (weeks 208-259) of the baseline, against Bain (2025): $2T needed, $800B short.
 
-    The model's perimeter is the economy it holds (≈30 GW of GPU cloud in 2030, against the
+    The model's perimeter is the economy it holds (≈41 GW of GPU cloud in 2030, against the
     200 GW Bain's need is computed on), so the comparison is in the intensive terms Bain's
     framing fixes (docs/calibration.md, "The AI revenue gap"): the shortfall's share of the
     revenue needed (Bain: 0.40; band 0.30-0.55) and the revenue needed per GW of AI compute

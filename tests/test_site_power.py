@@ -3,7 +3,9 @@
 import pytest
 
 from bubblesim.agents.miner import mining_mw, site_power_use_mw
+from bubblesim.config import ConfigError
 from bubblesim.model import BubbleModel
+from bubblesim.scenarios import list_scenarios
 from tests.test_economy import assert_site_power_respected
 
 
@@ -46,3 +48,21 @@ def test_a_committed_hall_takes_its_power_off_the_asics_at_once():
         asic, halls, gpus, power = _site(model, name)
         assert asic == pytest.approx(power - halls - gpus, abs=1e-6) or asic < before[name][0]
     assert miners is model.world.agents.miners
+
+
+@pytest.mark.parametrize("scenario", [s.name for s in list_scenarios()])
+def test_every_site_stays_within_its_power_every_week_of_every_scenario(scenario):
+    """ASICs + halls (built and being built) + own GPUs ≤ site power, all 520 weeks (2022: 104)."""
+    model = BubbleModel(scenario=scenario, rng=0)
+    weeks = 104 if scenario == "2022-redux" else 520
+    for _ in range(weeks):
+        model.step()
+        assert_site_power_respected(model)
+    assert model.week == weeks
+
+
+def test_a_pue_that_does_not_fit_the_opening_halls_is_refused_with_the_site_named():
+    """TeraWulf's opening halls fit its 900 MW at the calibrated PUE 1.25, not at 1.8 (950 MW)."""
+    with pytest.raises(ConfigError, match=r"TeraWulf.*950 MW on its 900 MW site"):
+        BubbleModel(rng=0, market_pue=1.8)
+    BubbleModel(rng=0, market_pue=1.25)

@@ -312,6 +312,14 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
         # GPUs hashes: one power constraint per site
         gross = float(miners.power_mw[index] - miners.hall_gross_mw[index])
         gross -= float(table.gpu_mw[row]) * pue
+        if gross < -1e-6 * float(miners.power_mw[index]):
+            from bubblesim.config import ConfigError
+
+            raise ConfigError(
+                f"market_pue={pue:g} puts {world.agents.name_of(row)}'s AI halls and GPUs at "
+                f"{miners.power_mw[index] - gross:,.0f} MW on its {miners.power_mw[index]:,.0f} MW "
+                "site: lower the PUE or the site's contracted MW"
+            )
         table.set_asics(row, max(0.0, gross * 1e6 / efficiency), efficiency)
     world.hardware.mark(np.arange(world.n_agents))
     _open_capex(world)
