@@ -38,7 +38,7 @@ VIEWPORT = {"width": 1600, "height": 1000}
 NARROW = {"width": 1280, "height": 900}
 LOAD_MS = 60_000
 UPDATE_DOCS = os.environ.get("BUBBLESIM_UPDATE_DOC_IMAGES") == "1"
-CI_PLAY_S = 10.0  # per preset; two presets
+CI_PLAY_S = 20.0  # per preset; two presets (issue 15: a 20-second play of two presets)
 
 
 def shot(page, name: str, doc: str | None = None, full_page: bool = False) -> None:

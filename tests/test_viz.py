@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import threading
 import time
@@ -390,6 +391,22 @@ def test_play_stops_at_the_horizon():
     assert "horizon" in explorer.error.value
 
 
+def test_a_horizon_changed_while_playing_is_the_one_play_stops_at():
+    explorer = Explorer()
+    assert explorer.set_horizon(30)
+    explorer.play()
+    assert play_frames(explorer, 2)[-1] < 8
+    assert explorer.set_horizon(8)  # lowered while playing: play stops at 8, not 30
+    play_until_idle(explorer)
+    assert explorer.view.value.week == 8
+    assert "horizon" in explorer.notice.value
+    assert explorer.set_horizon(40)  # raised while idle, then played: it goes on to 40
+    explorer.play()
+    assert explorer.set_horizon(45)  # raised while playing: it goes on to 45, not 40
+    play_until_idle(explorer)
+    assert explorer.view.value.week == 45 == explorer.run.week
+
+
 def test_pause_on_default_stops_in_the_week_of_the_default(defaulting_seed):
     reference = BubbleModel(scenario="demand-slowdown", rng=defaulting_seed)
     while not reference.events.defaults():
@@ -704,8 +721,12 @@ def test_charts_have_one_unit_per_panel_and_overlay_a_pinned_run():
 def test_the_verdict_states_its_rule_and_the_distance_of_each_leg():
     explorer = Explorer()
     values = explorer.run.values
-    assert "20%" in rule_text(values)
-    assert "10%" in rule_text(values)
+    rule = rule_text(values)
+    assert "within one 52-week window" in rule
+    assert "MW default" in rule.split("20%")[1]  # the miner leg's threshold
+    assert "initial capital" in rule.split("10%")[1]  # the lender leg's
+    assert "credit asked of them" in rule.split("50%")[1]  # the crunch index, not credit supply
+    assert "credit supply" not in rule
     scalars = {
         "cascade": 0.0,
         "miner_capacity_defaulted_share": 0.15,
@@ -899,6 +920,27 @@ def test_cascade_rows_label_causes_honestly():
     assert rows[2]["relation"] == "no recorded trigger"
 
 
+def test_a_default_reached_through_another_agents_fire_sale_is_triggered_not_exposed():
+    """Margin call ← B's fire sale ← shock: A's default is triggered by B, not only exposed."""
+    clock = Clock()
+    log = EventLog(clock, identity=lambda row: (row + 1, "AB"[row]))
+    clock.tick()
+    shock = log.record(EventKind.SHOCK, detail="bitcoin crash begins (depth 0.77)")
+    clock.tick()
+    sale = log.record(EventKind.FIRE_SALE, 1, trigger=shock)
+    call = log.record(EventKind.MARGIN_CALL, 0, trigger=sale)
+    clock.tick()
+    log.record(EventKind.DEFAULT, 0, cause=Cause.ILLIQUIDITY, trigger=call)
+    (link,) = default_links(log.events)
+    assert link.parent.kind is EventKind.SHOCK
+    assert link.other_agent.agent_name == "B"
+    assert link.relation == TRIGGERED
+    nodes, edges = cascade_tree(log.events, {1: 0, 2: 1})
+    names = {n.id: n.name for n in nodes}
+    dashed = {(names[p], names[c]): d for p, c, _, d in edges}
+    assert dashed[("bitcoin crash begins", "A")] is False  # drawn as a cause, not an exposure
+
+
 def test_compare_marks_a_default_that_also_happens_without_the_shock():
     links = default_links(_cascade_log().events)
     shock = "AI demand slowdown begins"
@@ -939,6 +981,10 @@ def test_clicking_a_tree_node_selects_the_agent(defaulted):
     assert explorer.selected.value == node["agent"]
     assert explorer.tab.value == AGENTS_TAB
     assert f"<h3 class='agent-title'>{node['name']}" in all_text(rc)
+    explorer.tab.value = TABS.index("Cascade")  # back to the tree: the same node, clicked again
+    tree = rc.find(TreeWidget).widget
+    tree.vue_select(node["agent"])
+    assert explorer.tab.value == AGENTS_TAB
     explorer.select(None)
     explorer.tab.value = 0
 
@@ -1114,6 +1160,15 @@ def test_many_seeds_fill_in_a_wilson_interval_and_can_be_cancelled():
     assert slow.status == "cancelled"
     assert slow.done < 40
     assert not slow.running
+
+
+def test_a_worker_count_outside_the_machines_cores_is_refused_with_nothing_started():
+    explorer = Explorer()
+    cores = os.cpu_count() or 1
+    for workers in (0, -1, cores + 1):
+        assert not explorer.start_seeds(3, workers)
+        assert "workers must be between 1 and" in explorer.error.value
+        assert explorer.seeds is None
 
 
 def test_the_many_seeds_panel_runs_the_live_configuration():

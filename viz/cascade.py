@@ -69,8 +69,23 @@ class DefaultLink:
 
     @property
     def relation(self) -> str:
-        """``triggered by``, ``exposed to`` or ``no recorded trigger``."""
+        """``triggered by``, ``exposed to`` or ``no recorded trigger``.
+
+        A chain that reaches a shock through another agent's event (a fire sale that marked
+        the collateral down, a refusal by a lender) is a cause between agents: *triggered by*,
+        though its origin is a shock.
+        """
+        if self.parent is not None and self.parent.kind is EventKind.SHOCK and self.other_agent:
+            return TRIGGERED
         return relation(self.parent)
+
+    @property
+    def other_agent(self) -> Event | None:
+        """The nearest event of another agent between the default and its parent, if any."""
+        return next(
+            (hop for hop in self.via if hop.agent >= 0 and hop.agent != self.default.agent),
+            None,
+        )
 
 
 def default_links(events: list[Event]) -> list[DefaultLink]:

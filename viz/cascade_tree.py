@@ -64,6 +64,7 @@ class TreeWidget(VuetifyTemplate):
 
     def vue_select(self, agent) -> None:
         """Called by the template when a default is clicked."""
+        self.selected = -1  # a click on the node already selected selects it again
         self.selected = int(agent)
 
 

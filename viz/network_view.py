@@ -242,6 +242,7 @@ class NetworkWidget(VuetifyTemplate):
 
     def vue_select(self, index) -> None:
         """Called by the template when a node is clicked."""
+        self.selected = -1  # a click on the node already selected selects it again
         self.selected = int(index)
 
     def show(self, nodes: list[list], data: dict[str, object]) -> None:

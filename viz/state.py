@@ -326,7 +326,7 @@ class Explorer:
         return self._apply(change)
 
     def set_horizon(self, weeks: Any) -> bool:
-        """Set the week at which play stops (the model is not rebuilt)."""
+        """Set the week at which play stops (the model is not rebuilt; play goes on to it)."""
         try:
             value = int(weeks)
         except (TypeError, ValueError):
@@ -335,8 +335,13 @@ class Explorer:
         if not 1 <= value <= MAX_HORIZON_WEEKS:
             self.error.value = f"horizon must be between 1 and {MAX_HORIZON_WEEKS:,} weeks"
             return False
+        replay = self.view.value.mode == "play"
+        if replay:  # the loop steps towards the horizon it started with: restart it
+            self.pause()
         self.horizon.value = value
         self.error.value = None
+        if replay:
+            self.play()
         return True
 
     # -- running -------------------------------------------------------------------------------
@@ -553,6 +558,10 @@ class Explorer:
         if not 1 <= int(n) <= MAX_SEEDS:
             self.error.value = f"the number of seeds must be between 1 and {MAX_SEEDS:,}"
             return False
+        cores = os.cpu_count() or 1
+        if workers is not None and not 1 <= int(workers) <= cores:
+            self.error.value = f"workers must be between 1 and {cores} (this machine's cores)"
+            return False
         if self.seeds is not None:
             self.seeds.cancel()
         run = self.run
@@ -561,7 +570,7 @@ class Explorer:
             overrides=dict(run.overrides),
             seeds=list(range(run.seed, run.seed + int(n))),
             steps=int(self.horizon.value),
-            workers=int(workers or min(2, os.cpu_count() or 1)),
+            workers=int(workers) if workers is not None else min(2, cores),
             connected=self.connected,
             values=dict(run.values),
         )

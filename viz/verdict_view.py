@@ -89,13 +89,15 @@ def extra_legs(scalars: dict, criteria: dict) -> list[tuple[str, str, bool | Non
 
 
 def rule_text(values: dict) -> str:
-    """The verdict's rule in one sentence, with this run's thresholds."""
+    """The verdict's rule in one sentence, with this run's thresholds (``reporting/verdict.py``)."""
     window = int(values.get("verdict_window_weeks", 52))
+    crunch = int(values.get("credit_crunch_window_weeks", 26))
     phrases = {
-        "miner_defaults": "leveraged miners holding ≥ {t} of the leveraged miners' MW default "
-        f"within {window:,} weeks",
-        "lender_losses": "lenders lose ≥ {t} of their initial capital",
-        "credit_contraction": "lenders' credit supply falls ≥ {t} below its peak",
+        "miner_defaults": "leveraged miners holding ≥ {t} of the leveraged miners' MW default",
+        "lender_losses": "the leveraged credit network's lenders lose ≥ {t} of their initial "
+        "capital (a failed lender all of it)",
+        "credit_contraction": "lenders refuse ≥ {t} of the credit asked of them, new loans and "
+        f"rollovers, over {crunch:,} weeks (the credit crunch index)",
     }
     parts = []
     for leg in LEGS:
@@ -105,7 +107,7 @@ def rule_text(values: dict) -> str:
     if not parts:
         return "Every criterion is switched off (threshold 0): any run counts as a cascade."
     return (
-        "Rule: a cascade when, over the weeks run so far, all of these hold: "
+        f"Rule: a cascade when all of these hold together, within one {window:,}-week window: "
         + "; ".join(parts)
         + ". A threshold of 0 drops its criterion."
     )
