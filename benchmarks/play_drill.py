@@ -68,8 +68,13 @@ def _week_and_horizon(page) -> tuple[int, int]:
     return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
 
 
-def drill_preset(page, base_url: str, scenario: str, seconds: float, extra: dict) -> dict:
+def drill_preset(
+    page, base_url: str, scenario: str, seconds: float, extra: dict, pause_at_end: bool = True
+) -> dict:
     """Play one preset for ``seconds`` in the four modes; what happened.
+
+    With ``pause_at_end`` False the page is left playing, so that closing it next tests the
+    server's cleanup of a loop that is still running.
 
     Returns:
         ``scenario``, ``weeks shown`` (painted updates), ``resumes``, ``resets``, ``clicks``
@@ -116,8 +121,12 @@ def drill_preset(page, base_url: str, scenario: str, seconds: float, extra: dict
                     stats["clicks"] += 1
             polls += 1
             time.sleep(POLL_S)
-    if page.locator("button.play-button").inner_text().strip().lower() == "pause":
-        page.locator("button.play-button").click()
+    button = page.locator("button.play-button")
+    if not pause_at_end:
+        if button.inner_text().strip().lower() != "pause":
+            button.click()  # leave it playing
+    elif button.inner_text().strip().lower() == "pause":
+        button.click()
     errors += page_errors(page)
     stats["weeks shown"] = len(paints(page))
     stats["errors"] = errors

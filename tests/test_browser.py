@@ -24,6 +24,7 @@ import pytest
 
 from benchmarks.browser import BIG_ECONOMY, page_errors, serve, wait_idle
 from benchmarks.play_drill import drill_preset
+from bubblesim.cli import main as cli_main
 from bubblesim.config import flat_values
 from bubblesim.scenarios import scenario_config
 from tests.test_viz import FIRST_DEFAULT_WITHIN_WEEKS, first_defaulting_seed
@@ -160,6 +161,12 @@ def test_a_default_lights_up_the_network_the_tree_and_the_books(app, page_sessio
     tab(page, "Cascade")
     row = page.locator(".timeline-table td", has_text=re.compile(rf"^{re.escape(name)}$"))
     row.first.wait_for(timeout=LOAD_MS)
+    table = page.locator(".timeline-table").first.inner_text()
+    assert "exposed to" in table or "triggered by" in table  # each default's honest relation
+    rule = page.locator(".verdict-rule").first.inner_text()
+    assert rule.startswith("Rule:")
+    assert "within one 52-week window" in rule
+    assert "credit asked of them" in rule
     page.locator(f".cascade-tree .tree-default[data-name='{name}']").wait_for(timeout=LOAD_MS)
     shot(page, "explorer-first-default")
 
@@ -183,8 +190,9 @@ def _ci_play(browser, base_url: str, pid: int, presets: tuple[str, ...], query: 
     context = browser.new_context(viewport=NARROW)
     page = context.new_page()
     try:
-        for scenario in presets:
-            stats = drill_preset(page, base_url, scenario, CI_PLAY_S, query)
+        for k, scenario in enumerate(presets):  # the last page closes while still playing
+            last = k == len(presets) - 1
+            stats = drill_preset(page, base_url, scenario, CI_PLAY_S, query, pause_at_end=not last)
             assert not stats["errors"], stats
             assert stats["weeks shown"] > 0, stats
     finally:
@@ -212,6 +220,29 @@ def test_the_loop_stops_when_the_page_closes(app, browser):
             break
         time.sleep(0.2)
     assert not [t for t in threading.enumerate() if t.name == "bubblesim-play"]
+
+
+def test_a_many_seeds_job_stops_when_its_page_closes(app, browser):
+    from viz.engine import DISCONNECT_GRACE_S
+
+    def running() -> list:
+        return [t for t in threading.enumerate() if t.name == "bubblesim-seeds"]
+
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    app(page, "scenario=demand-slowdown")
+    tab(page, "Many seeds")
+    n = page.get_by_label("N seeds")
+    n.fill("200")
+    n.press("Enter")
+    page.get_by_role("button", name="Run N seeds").click()
+    page.locator(".seeds-summary", has_text="status: running").wait_for(timeout=LOAD_MS)
+    assert running()
+    context.close()
+    deadline = time.monotonic() + DISCONNECT_GRACE_S + 10
+    while running() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not running()
 
 
 # -- scrub ---------------------------------------------------------------------------------------
@@ -316,6 +347,11 @@ def test_many_seeds_fill_in_and_cancel(app, page_session):
     n.press("Enter")
     page.get_by_role("button", name="Run N seeds").click()
     page.locator(".seeds-summary", has_text="status: running").wait_for(timeout=LOAD_MS)
+    filling = page.locator(".seeds-summary", has_text=re.compile(r"\b[1-9]\d* of 200 runs done"))
+    filling.wait_for(timeout=LOAD_MS)  # the interval fills in while the job runs
+    text = summary.inner_text()
+    assert "status: running" in text
+    assert "95% Wilson interval" in text
     page.get_by_role("button", name="Cancel").click()
     page.locator(".seeds-summary", has_text="status: cancelled").wait_for(timeout=LOAD_MS)
     console.check(page)
@@ -348,6 +384,27 @@ def test_exports_hold_the_run_on_screen(app, page_session, tmp_path):
     assert flat_values(scenario_config(str(path))) == expected
     for key in ("charts-png", "network-png"):
         assert _download(page, key)[:8] == b"\x89PNG\r\n\x1a\n"
+    as_parquet = pd.read_parquet(io.BytesIO(_download(page, "series-parquet")))
+    assert as_parquet["btc_price_usd"].tolist() == pytest.approx(series["btc_price_usd"].tolist())
+    as_csv = pd.read_csv(io.BytesIO(_download(page, "events-csv")))
+    assert as_csv["week"].tolist() == events["week"].tolist()
+    out = tmp_path / "run"  # the exported scenario runs from the command line as it is
+    assert (
+        cli_main(
+            [
+                "run",
+                "--scenario",
+                str(path),
+                "--steps",
+                "2",
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-plot",
+            ]
+        )
+        == 0
+    )
     console.check(page)
 
 
