@@ -35,13 +35,13 @@ LEGS = (
     ),
     Leg(
         "lender_losses",
-        "lender losses / capital",
+        "lenders' capital lost (leveraged network)",
         "lender_loss_to_capital",
         "verdict_lender_loss_share",
     ),
     Leg(
         "credit_contraction",
-        "credit supply below peak",
+        "credit refused (crunch index)",
         "credit_contraction",
         "verdict_credit_contraction_share",
     ),
