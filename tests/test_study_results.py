@@ -189,6 +189,15 @@ def test_morris_screening_runs_come_from_this_code():
     _sampled_run_reruns(folder, EXPERIMENTS / "morris_screening.toml", runs)
 
 
+def test_sobol_study_runs_come_from_this_code():
+    folder = EXPERIMENTS / "sobol_cascade"
+    runs_file = folder / "runs.parquet"
+    if not runs_file.is_file():
+        pytest.fail(f"{runs_file} is missing: run the Sobol' study (docs/findings.md says how)")
+    runs = pd.read_parquet(runs_file)
+    _sampled_run_reruns(folder, EXPERIMENTS / "sobol_cascade.toml", runs)
+
+
 def test_the_dask_check_matches_the_local_pool_run_for_run():
     folder = _results("today_vs_2022")
     dask = pd.read_parquet(folder.parent / "dask_check" / "runs.parquet")
