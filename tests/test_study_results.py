@@ -180,22 +180,14 @@ def test_scenario_discovery_sample_and_box_come_from_this_code():
         assert box[column].iloc[0] == pytest.approx(committed[column].iloc[0], abs=1e-3)
 
 
-def test_morris_screening_runs_come_from_this_code():
-    folder = EXPERIMENTS / "morris_screening"
+@pytest.mark.parametrize("study", ["morris_screening", "sobol_cascade"])
+def test_sensitivity_study_runs_come_from_this_code(study):
+    folder = EXPERIMENTS / study
     runs_file = folder / "runs.parquet"
     if not runs_file.is_file():
-        pytest.fail(f"{runs_file} is missing: run the screening (docs/findings.md says how)")
+        pytest.fail(f"{runs_file} is missing: run the study (docs/findings.md says how)")
     runs = pd.read_parquet(runs_file)
-    _sampled_run_reruns(folder, EXPERIMENTS / "morris_screening.toml", runs)
-
-
-def test_sobol_study_runs_come_from_this_code():
-    folder = EXPERIMENTS / "sobol_cascade"
-    runs_file = folder / "runs.parquet"
-    if not runs_file.is_file():
-        pytest.fail(f"{runs_file} is missing: run the Sobol' study (docs/findings.md says how)")
-    runs = pd.read_parquet(runs_file)
-    _sampled_run_reruns(folder, EXPERIMENTS / "sobol_cascade.toml", runs)
+    _sampled_run_reruns(folder, EXPERIMENTS / f"{study}.toml", runs)
 
 
 def test_the_dask_check_matches_the_local_pool_run_for_run():
