@@ -122,10 +122,8 @@ def drill_preset(
             polls += 1
             time.sleep(POLL_S)
     button = page.locator("button.play-button")
-    if not pause_at_end:
-        if button.inner_text().strip().lower() != "pause":
-            button.click()  # leave it playing
-    elif button.inner_text().strip().lower() == "pause":
+    playing = button.inner_text().strip().lower() == "pause"
+    if playing == pause_at_end:  # pause it, or play it again to leave it playing
         button.click()
     errors += page_errors(page)
     stats["weeks shown"] = len(paints(page))

@@ -233,8 +233,6 @@ def adapt_expectation(
         ``ln E'``.
     """
     step = log_expected + math.log1p(boom_growth_per_year) / WEEKS_PER_YEAR
-    if adaptation_per_year == 0.0:
-        return step
     return step + adaptation_per_year / WEEKS_PER_YEAR * (log_revenue - log_expected)
 
 
@@ -254,7 +252,6 @@ class DemandProcess:
         )
         self._log_expected = 0.0  # ln(R_exp / R0)
         self._log_anchor = 0.0  # ln(E / R0): the revenue investors expect (the boom path at λ = 0)
-        self._log_revenue = 0.0
         self._x = 0.0  # log deviation
         self._x_variance = 0.0  # Var[x(t)]
         self.state = self._make_state(0)
@@ -265,11 +262,13 @@ class DemandProcess:
         phase = ramp_fraction(week, p.demand_slowdown_start_week, p.demand_slowdown_speed_weeks)
         return boom, slowed_growth_per_year(boom, p.demand_slowdown_depth, phase)
 
+    def _log_revenue(self) -> float:
+        """``ln(R / R0)``: the expected path plus the mean-corrected deviation."""
+        return self._log_expected + self._x - 0.5 * self._x_variance
+
     def _make_state(self, week: int) -> DemandState:
         p = self.params
-        log_revenue = self._log_expected + self._x - 0.5 * self._x_variance
-        revenue = p.demand_initial_revenue_usd_per_year * math.exp(log_revenue)
-        self._log_revenue = log_revenue
+        revenue = p.demand_initial_revenue_usd_per_year * math.exp(self._log_revenue())
         expected = p.demand_initial_revenue_usd_per_year * math.exp(self._log_anchor)
         return DemandState(
             week=week,
@@ -293,7 +292,7 @@ class DemandProcess:
         self._log_anchor = adapt_expectation(
             self._log_anchor,
             boom,
-            self._log_revenue,
+            self._log_revenue(),
             self.params.demand_sentiment_adaptation_per_year,
         )
         self._log_expected += math.log1p(growth) / WEEKS_PER_YEAR

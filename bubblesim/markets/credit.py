@@ -52,6 +52,16 @@ if TYPE_CHECKING:
     from bubblesim.world import World
 
 _MINER = TYPE_CODE[AgentType.MINER]
+_HYPERSCALER = TYPE_CODE[AgentType.HYPERSCALER]
+
+
+def is_investment_grade(world: World, borrower: int) -> bool:
+    """Whether credit to ``borrower`` (a firm row) is investment grade: a hyperscaler's.
+
+    Its notes stand outside the leveraged credit network that the verdict's credit and lender
+    legs measure (``LoanStore.investment_grade``).
+    """
+    return bool(world.agents.table.kind[borrower] == _HYPERSCALER)
 
 
 def credit_crunch_index(
@@ -332,7 +342,6 @@ class CreditDesk:
         spread = cr.credit_spread_miner_per_year if miner else cr.credit_spread_neocloud_per_year
         hardware = COLLATERAL_CODE[collateral] in HARDWARE
         week = w.clock.week
-        providers = w.agents.providers
         loan = w.book.loans.add(
             lender=lender_row,
             borrower=borrower,
@@ -350,7 +359,7 @@ class CreditDesk:
             amortisation_usd_per_week=amount_usd / cr.credit_loan_term_weeks if hardware else 0.0,
             covenant_dscr=covenant_dscr,
             covenant_from_week=covenant_from_week,
-            investment_grade=bool(providers.big_tech[providers.row == borrower].any()),
+            investment_grade=is_investment_grade(w, borrower),
         )
         lenders.use_capacity(lender, amount_usd)
         self._largest_capacity_usd = None

@@ -129,17 +129,19 @@ class EquityMarket:
 
     def miner_atm_offer_usd(self, index: int, need_usd: float) -> float:
         """What :meth:`raise_miner_atm` would raise now, without selling (0: window shut)."""
+        return self._atm_sale(index, need_usd).raised_usd
+
+    def _atm_sale(self, index: int, need_usd: float) -> DilutiveRaise:
+        """The sale the window allows now (nothing with it shut), priced with dilution."""
         w = self.world
-        if need_usd <= 0 or not w.desk.convertible_window:
-            return 0.0
         f = w.config.miner_finance
+        cap = self.miner_market_cap_usd(index)
+        shares = float(w.agents.miners.shares[index])
+        if not w.desk.convertible_window:
+            return dilutive_raise(0.0, cap, shares, f.miner_atm_discount, 0.0)
         return dilutive_raise(
-            need_usd,
-            self.miner_market_cap_usd(index),
-            float(w.agents.miners.shares[index]),
-            f.miner_atm_discount,
-            f.miner_atm_max_share_of_cap_per_week,
-        ).raised_usd
+            need_usd, cap, shares, f.miner_atm_discount, f.miner_atm_max_share_of_cap_per_week
+        )
 
     def raise_miner_atm(self, index: int, need_usd: float, detail: str = "") -> DilutiveRaise:
         """A miner sells shares at the market, while the convertible window is open.
@@ -149,15 +151,8 @@ class EquityMarket:
         convertibles; the sale is priced with dilution (:func:`bubblesim.economics.dilutive_raise`).
         """
         w = self.world
-        f = w.config.miner_finance
         miners = w.agents.miners
-        cap = self.miner_market_cap_usd(index)
-        shares = float(miners.shares[index])
-        if not w.desk.convertible_window:
-            return dilutive_raise(0.0, cap, shares, f.miner_atm_discount, 0.0)
-        sale = dilutive_raise(
-            need_usd, cap, shares, f.miner_atm_discount, f.miner_atm_max_share_of_cap_per_week
-        )
+        sale = self._atm_sale(index, need_usd)
         if sale.raised_usd > 0:
             row = int(miners.row[index])
             w.ledger.transfer(None, row, sale.raised_usd, Flow.EQUITY_RAISED)

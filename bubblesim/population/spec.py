@@ -17,6 +17,7 @@ from bubblesim.accounts.instruments import Collateral, ContractKind, Status
 from bubblesim.agents import AgentType, Firm, Lab, Lender, Miner, Provider
 from bubblesim.agents.lender import LenderKind, kind_terms
 from bubblesim.agents.vendor import Vendor
+from bubblesim.markets.credit import is_investment_grade
 from bubblesim.units import WEEKS_PER_YEAR
 
 if TYPE_CHECKING:
@@ -265,7 +266,7 @@ def build(world: World, spec: EconomySpec) -> dict[str, Firm]:
             amortisation_usd_per_week=principal / max(1, s.maturity_week) if hardware else 0.0,
             covenant_dscr=s.covenant_dscr,
             covenant_from_week=s.covenant_from_week,
-            investment_grade=isinstance(borrower, Provider) and borrower.big_tech,
+            investment_grade=is_investment_grade(world, borrower.row),
         )
 
     miners = world.agents.miners
