@@ -190,3 +190,26 @@ class RowSet:
         self._size = kept.size
         self._buffer[: self._size] = kept
         self.rows = self._buffer[: self._size]
+
+
+class Trailing:
+    """The change of cumulative per-row quantities over the last ``window`` weeks.
+
+    :meth:`change` is called once a week with the cumulative values; it returns what they
+    gained since the same call ``window`` weeks before (since the first call, in the first
+    ``window`` weeks). A ring of ``window`` snapshots, one row per entity.
+    """
+
+    def __init__(self, window_weeks: int) -> None:
+        self.window_weeks = int(window_weeks)
+        self._history: np.ndarray | None = None
+
+    def change(self, week: int, cumulative: np.ndarray) -> np.ndarray:
+        """This week's cumulative values less those of ``window`` weeks ago."""
+        cumulative = np.asarray(cumulative, dtype=np.float64)
+        if self._history is None or self._history.shape[1] != cumulative.size:
+            self._history = np.repeat(cumulative[None, :], self.window_weeks, axis=0)
+        slot = week % self.window_weeks
+        gained = cumulative - self._history[slot]
+        self._history[slot] = cumulative
+        return gained

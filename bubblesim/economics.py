@@ -178,15 +178,24 @@ def credit_terms(
     target_ratio: float,
     sensitivity: float,
     stress_spread_per_year: float,
+    loss_stress: float = 0.0,
 ) -> tuple[float, float, float, bool, float]:
     """A lender's credit supply as a function of its capital (the funding channel).
 
-    Stress ``s = clip((k* − k) / k*, 0, 1)`` with capital ratio ``k = capital / loans`` and
-    target ``k*``. Origination LTVs scale by ``max(0, 1 − σ s)``, spreads rise by ``s × Δ``,
-    rollovers stop once ``s ≥ 1/2`` and new lending is capped at ``capital / k* − loans``:
-    the capital-constrained credit supply of bank-capital models (Gertler & Kiyotaki 2010;
-    Adrian & Shin 2010: lenders shrink balance sheets as equity falls). A lender without
-    capital lends nothing and rolls nothing over.
+    Stress ``s = max(clip((k* − k) / k*, 0, 1), s_L)`` with capital ratio
+    ``k = capital / loans``, target ``k*`` and the stress of its recent losses ``s_L``
+    (:func:`loss_stress`). Origination LTVs scale by ``max(0, 1 − σ s)``, spreads rise by
+    ``s × Δ``, rollovers stop once ``s ≥ 1/2`` and new lending is capped at
+    ``capital / k* − loans``: the capital-constrained credit supply of bank-capital models
+    (Gertler & Kiyotaki 2010; Adrian & Shin 2010: lenders shrink balance sheets as equity
+    falls). The loss term makes a lender that is still above its target tighten after heavy
+    losses, before its capital constraint binds (a lender below target has no capacity left,
+    so without it tighter LTVs would never reach new loans). A lender without capital lends
+    nothing and rolls nothing over.
+
+    Example: capital 20, loans 100, ``k* = 0.15``: no capital stress; with ``s_L = 0.25`` and
+    ``σ = 2``, LTVs scale by 0.5, spreads rise by ``Δ / 4``, loans still roll and capacity is
+    ``20 / 0.15 − 100 = 33.3``.
 
     Args:
         capital_usd: The lender's equity.
@@ -194,6 +203,7 @@ def credit_terms(
         target_ratio: ``k*``.
         sensitivity: ``σ``.
         stress_spread_per_year: ``Δ``, the spread added at full stress.
+        loss_stress: ``s_L`` in [0, 1].
 
     Returns:
         ``(stress, ltv_scale, spread_add_per_year, rolls_over, capacity_usd)``.
@@ -201,7 +211,7 @@ def credit_terms(
     if capital_usd <= 0:
         return 1.0, 0.0, stress_spread_per_year, False, 0.0
     ratio = capital_usd / loans_usd if loans_usd > 0 else math.inf
-    stress = min(1.0, max(0.0, (target_ratio - ratio) / target_ratio))
+    stress = max(min(1.0, max(0.0, (target_ratio - ratio) / target_ratio)), loss_stress)
     return (
         stress,
         max(0.0, 1.0 - sensitivity * stress),
@@ -217,6 +227,7 @@ def credit_policy(
     target_ratio: float,
     sensitivity: float,
     stress_spread_per_year: float,
+    loss_stress: float = 0.0,
 ) -> CreditPolicy:
     """:func:`credit_terms` as a :class:`CreditPolicy`."""
     return CreditPolicy(
@@ -226,8 +237,37 @@ def credit_policy(
             float(target_ratio),
             float(sensitivity),
             float(stress_spread_per_year),
+            float(loss_stress),
         )
     )
+
+
+@njit(cache=True)
+def loss_stress(drawdown: float, onset_share: float, full_share: float) -> float:
+    """Stress from a lender's losses: ``s_L = clip((d − d₀) / (ℓ − d₀), 0, 1)``.
+
+    ``d`` is the fall of its capital's total-return index below its peak
+    (:meth:`bubblesim.agents.lender.LenderTable.nav_drawdown`: losses, provisions included,
+    net of income, and not moved by payouts, redemptions or new capital), ``d₀`` the loss its
+    funders and loan officers take in their stride, ``ℓ`` the loss at which its stress is full.
+    The stress lasts until income rebuilds the capital, and a slow bleed counts as much as a
+    lump. At ``s_L ≥ ½`` it stops rolling loans over and its funders run
+    (:func:`credit_terms`, ``phases/fund.py``): runs follow disclosed losses (SVB, March 2023:
+    a $1.8B loss announced on the 8th, $42B of deposits withdrawn on the 9th, not in the
+    calibration facts; 2022's Voyager and BlockFi halted withdrawals within days of their
+    borrowers' defaults, calib. §5), and
+    lenders shrink credit as their capital falls (Bernanke & Lown 1991, the capital crunch;
+    Adrian & Shin 2010). Example: ``d`` 0.2, ``d₀`` 0.05, ``ℓ`` 0.5 → 0.15 / 0.45 = 1/3. Off
+    (0) when ``ℓ ≤ d₀``.
+
+    Args:
+        drawdown: ``d`` in [0, 1].
+        onset_share: ``d₀``.
+        full_share: ``ℓ``.
+    """
+    if full_share <= onset_share:
+        return 0.0
+    return min(1.0, max(0.0, (drawdown - onset_share) / (full_share - onset_share)))
 
 
 @njit(cache=True)
@@ -620,8 +660,9 @@ def funding_rate_per_year(
     """A lender's cost of funding: ``r_F = r + s_k + s Δ_F``.
 
     The base rate plus its kind's spread (deposits and notes, fund facilities, repo, customer
-    deposits), plus a premium that rises with its capital shortfall ``s`` (funders charge a
-    weaker lender more: the funding-liquidity spiral of Brunnermeier & Pedersen 2009).
+    deposits), plus a premium that rises with its stress ``s`` (its capital shortfall or the
+    stress of its losses, whichever is larger: funders charge a weaker lender more, the
+    funding-liquidity spiral of Brunnermeier & Pedersen 2009).
 
     Args:
         base_rate_per_year: ``r``.

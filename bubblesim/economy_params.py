@@ -291,7 +291,29 @@ class CreditParams(BaseModel):
         0.02,
         unit="share of funding per week",
         source="judgment: 2022 lender runs (Celsius, BlockFi) drained funding within months",
-        description="Funding withdrawn per week from a lender below half its target ratio",
+        description="Funding withdrawn per week in a run on a lender (stress of one half or more)",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    credit_loss_stress_onset_share: float = param(
+        0.05,
+        unit="share of capital (drawdown)",
+        source="judgment: a fall of capital within a normal year's credit-loss budget (5%) does "
+        "not move credit terms or funders",
+        description="d0: capital drawdown at which a lender's loss stress starts",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
+    credit_loss_stress_full_share: float = param(
+        0.5,
+        unit="share of capital (drawdown)",
+        source="judgment: a lender whose capital fell 27.5% below its peak (stress one half) "
+        "stops rolling loans and faces a run: runs follow disclosed losses (SVB in March 2023; "
+        "Voyager and BlockFi within days of their borrowers' defaults, calib. §5) before capital "
+        "is gone. At or below the onset the loss term is off",
+        description="l: capital drawdown at which a lender's loss stress is full",
         ge=0.0,
         le=1.0,
         judgment=True,

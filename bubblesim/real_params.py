@@ -262,11 +262,24 @@ class GuarantorParams(BaseModel):
         ge=0.0,
         judgment=True,
     )
+    vendor_operating_cost_floor_share: float = param(
+        0.5,
+        unit="share of the opening cost base",
+        source="judgment: the vendor is the part of a chip vendor's business serving this "
+        "economy, so the costs charged to it shrink with that part's sales (trailing year), but "
+        "R&D and overhead are sticky: at most by half (Nvidia's own operating expenses did not "
+        "fall in its 2022 downturn, which argues for 1, the opening cost base whatever it "
+        "sells; screened in the Morris study)",
+        description="f: floor of the GPU vendor's operating costs, as a share of its opening costs",
+        ge=0.0,
+        le=1.0,
+        judgment=True,
+    )
     vendor_price_cover_years: float = param(
         1.0,
-        unit="years of fixed costs",
+        unit="years of the opening cost base",
         source="judgment: a vendor with a year of R&D and overhead in cash is unstressed",
-        description="L*: vendor cash, in years of fixed costs, below which it cuts GPU prices",
+        description="L*: vendor cash, in years of opening costs, below which it cuts GPU prices",
         gt=0.0,
         le=20.0,
         judgment=True,

@@ -19,7 +19,7 @@ from numba import njit
 
 from bubblesim.agents.base import AgentType, Firm
 from bubblesim.columns import Table
-from bubblesim.economics import CreditPolicy, credit_terms, rollover_share
+from bubblesim.economics import CreditPolicy, credit_terms, loss_stress, rollover_share
 
 
 class LenderKind(StrEnum):
@@ -71,6 +71,8 @@ class LenderTable(Table):
       credit network whose capital the verdict's lender leg measures);
     * capital: ``initial_capital_usd``, ``losses_usd`` (cumulative credit-loss expense:
       provisions charged net of releases, plus write-offs beyond their provisions),
+      ``loss_stress`` (the stress of its losses, :func:`bubblesim.economics.loss_stress`, as
+      of this week's policy),
       ``charge_offs_usd`` (principal written off), ``last_loss_event`` (its latest write-off,
       or −1), ``return_index`` (its capital's total return since opening: 1 at opening,
       compounding each quarter's net income over the capital it started with, so payouts,
@@ -97,6 +99,7 @@ class LenderTable(Table):
         "investment_grade_book": (np.bool_, False),
         "initial_capital_usd": (np.float64, 0.0),
         "losses_usd": (np.float64, 0.0),
+        "loss_stress": (np.float64, 0.0),
         "charge_offs_usd": (np.float64, 0.0),
         "last_loss_event": (np.int64, -1),
         "return_index": (np.float64, 1.0),
@@ -158,18 +161,28 @@ class LenderTable(Table):
         sensitivity: float,
         stress_spread_per_year: float,
         responsive: bool,
+        loss_onset_share: float,
+        loss_full_share: float,
     ) -> None:
         """Set every lender's credit policy for the week from its capital and liquidity.
 
         With the funding channel on (``responsive``) terms follow
-        :func:`bubblesim.economics.credit_terms`; off, lenders keep normal terms with the
-        capacity their opening capital gives. A lender whose funding market is shut (a run
+        :func:`bubblesim.economics.credit_terms`, with the stress of its losses
+        (:meth:`loss_stresses`); off, lenders keep normal terms with the capacity their opening
+        capital gives. A lender whose funding market is shut (a run
         on it, or a gate that bound) can lend only the cash it holds above its buffer. A
         failed lender lends nothing; it rolls loans over only with the channel off (a run-off
         estate).
         """
+        capital_usd = np.asarray(capital_usd, dtype=np.float64)
+        stresses = (
+            self.loss_stresses(capital_usd, loss_onset_share, loss_full_share)
+            if responsive
+            else np.zeros(self.n)
+        )
+        self._cols["loss_stress"][: self.n] = stresses
         _set_policies(
-            np.asarray(capital_usd, dtype=np.float64),
+            capital_usd,
             np.asarray(loans_usd, dtype=np.float64),
             np.asarray(cash_usd, dtype=np.float64),
             np.asarray(defaulted),
@@ -177,6 +190,7 @@ class LenderTable(Table):
             self.initial_capital_usd,
             self.cash_buffer_share,
             self.running | self.gated,
+            self.loss_stress,
             sensitivity,
             stress_spread_per_year,
             responsive,
@@ -286,6 +300,16 @@ class LenderTable(Table):
         index = self.return_index_now(equity_usd)
         return np.clip(1.0 - np.divide(index, peak, out=np.ones(self.n), where=peak > 0), 0, 1)
 
+    def loss_stresses(
+        self, equity_usd: np.ndarray, onset_share: float, full_share: float
+    ) -> np.ndarray:
+        """Each lender's stress from its losses, at capital ``equity_usd``.
+
+        :func:`bubblesim.economics.loss_stress` of its :meth:`nav_drawdown`.
+        """
+        drawdown = self.nav_drawdown(np.asarray(equity_usd, dtype=np.float64))
+        return _loss_stresses(drawdown, float(onset_share), float(full_share))
+
     def quarter_income_usd(self, equity_usd: np.ndarray) -> np.ndarray:
         """Net income since the quarter began: the change of capital not due to capital flows."""
         return equity_usd - self.quarter_start_equity_usd - self.quarter_capital_flows_usd
@@ -342,6 +366,7 @@ def _set_policies(
     initial_capital,
     buffer_share,
     shut,
+    loss_stresses,
     sensitivity,
     stress_spread,
     responsive,
@@ -358,7 +383,7 @@ def _set_policies(
             s, scale, spread, rolls, room = 1.0, 0.0, 0.0, not responsive, 0.0
         elif responsive:
             s, scale, spread, rolls, room = credit_terms(
-                capital[i], loans[i], target[i], sensitivity, stress_spread
+                capital[i], loans[i], target[i], sensitivity, stress_spread, loss_stresses[i]
             )
         else:
             s, scale, spread, rolls = 0.0, 1.0, 0.0, True
@@ -376,3 +401,12 @@ def _set_policies(
             room,
         )
         rolled_share[i] = share
+
+
+@njit(cache=True)
+def _loss_stresses(drawdown, onset_share, full_share):  # pragma: no cover
+    """:func:`bubblesim.economics.loss_stress` of every lender's drawdown."""
+    out = np.empty(drawdown.size)
+    for i in range(drawdown.size):
+        out[i] = loss_stress(drawdown[i], onset_share, full_share)
+    return out

@@ -19,16 +19,20 @@ from typing import ClassVar
 import numpy as np
 
 from bubblesim.agents.base import AgentType, Firm, HealthCode
-from bubblesim.columns import Table
+from bubblesim.columns import Table, Trailing
+from bubblesim.units import WEEKS_PER_YEAR
 
 
 class VendorTable(Table):
     """The vendors' own state, one row per vendor.
 
     Columns: ``row`` (firm row), ``hardware_share`` (its share of a GPU system's list price),
-    ``gross_margin`` (its margin on that share), ``operating_cost_usd_per_year`` (its fixed
-    costs: R&D and overhead, paid whatever it sells), ``sales_usd`` (GPU systems sold,
-    cumulative).
+    ``gross_margin`` (its margin on that share), ``operating_cost_usd_per_year`` (its
+    operating costs this year: R&D and overhead, :func:`operating_cost_usd_per_year`),
+    ``opening_operating_cost_usd_per_year`` (its normal cost base, ``C₀``: what it opens the
+    first year with, and the base its cash cover is sized to), ``first_year_sales_usd`` (GPU
+    systems sold in the first year, weeks 1–52, once known, else −1), ``sales_usd`` (GPU
+    systems sold, cumulative).
     """
 
     FIELDS: ClassVar[dict[str, tuple]] = {
@@ -36,6 +40,8 @@ class VendorTable(Table):
         "hardware_share": (np.float64, 0.0),
         "gross_margin": (np.float64, 0.0),
         "operating_cost_usd_per_year": (np.float64, 0.0),
+        "opening_operating_cost_usd_per_year": (np.float64, 0.0),
+        "first_year_sales_usd": (np.float64, -1.0),
         "sales_usd": (np.float64, 0.0),
     }
 
@@ -52,10 +58,12 @@ class VendorTable(Table):
             hardware_share=hardware_share,
             gross_margin=gross_margin,
             operating_cost_usd_per_year=operating_cost_usd_per_year,
+            opening_operating_cost_usd_per_year=operating_cost_usd_per_year,
         )
 
     def __init__(self) -> None:
         super().__init__()
+        self._sales_year = Trailing(WEEKS_PER_YEAR)  # trailing year of sales
         self.stakes: dict[int, dict[int, float]] = {}  # vendor → {lab row: share owned}
         self.invested_usd: dict[int, float] = {}  # vendor → cash put into lab rounds
 
@@ -72,6 +80,55 @@ class VendorTable(Table):
     def sold(self, index: int, usd: float) -> None:
         """GPU systems sold at list price (its revenue base)."""
         self._cols["sales_usd"][index] += usd
+
+    def set_operating_costs(self, week: int, floor_share: float) -> None:
+        """This week's cost base from the trailing year of sales (call once a week).
+
+        :func:`operating_cost_usd_per_year` for every vendor. The first week that runs is week
+        1 (the clock ticks before the phases) and this is called after that week's sales, so
+        at week 52 the cumulative sales are the first year's; until then costs are ``C₀``.
+        """
+        cols = self._cols
+        trailing = self._sales_year.change(week, self.sales_usd)
+        if week == WEEKS_PER_YEAR:
+            cols["first_year_sales_usd"][: self.n] = self.sales_usd
+        if week <= WEEKS_PER_YEAR:
+            cols["operating_cost_usd_per_year"][: self.n] = self.opening_operating_cost_usd_per_year
+            return
+        for i in range(self.n):
+            cols["operating_cost_usd_per_year"][i] = operating_cost_usd_per_year(
+                float(cols["opening_operating_cost_usd_per_year"][i]),
+                float(trailing[i]),
+                float(cols["first_year_sales_usd"][i]),
+                floor_share,
+            )
+
+
+def operating_cost_usd_per_year(
+    opening_usd_per_year: float,
+    trailing_year_sales_usd: float,
+    first_year_sales_usd: float,
+    floor_share: float,
+) -> float:
+    """A vendor's operating costs: ``C = C₀ × clip(S / S₁, f, 1)``: cut when its sales fall.
+
+    ``C₀`` is the cost base it carries through its first year, whose sales are ``S₁``; after
+    it, costs follow the trailing year's sales ``S`` down when they fall below the first
+    year's, never below a share ``f`` of ``C₀``, and do not rise above ``C₀`` (operating
+    leverage: a chip vendor's R&D and overhead grow far more slowly than its sales, Nvidia's
+    fell from about 41% of revenue in its fiscal 2023 to about 13% in fiscal 2025; judgment,
+    not in the calibration facts). The model's vendor is the part of a chip vendor's business
+    that serves this economy, so when that part's sales go, the costs charged to it shrink;
+    the floor is what stays (judgment: costs are sticky, and Nvidia's own operating expenses
+    did not fall in its 2022 downturn, which argues for ``f`` near 1; ``f`` is screened in
+    the Morris study). Before the first full year (``S₁ < 0``), or with no first-year sales
+    to scale on (``S₁ = 0``): ``C₀``. Example: ``C₀`` $10B, ``S₁`` $64B, ``S`` $16B,
+    ``f = 0.5`` → $10B × clip(0.25, 0.5, 1) = $5B; ``S`` $128B → $10B.
+    """
+    if first_year_sales_usd <= 0:
+        return opening_usd_per_year
+    share = trailing_year_sales_usd / first_year_sales_usd
+    return opening_usd_per_year * min(1.0, max(floor_share, share))
 
 
 def vendor_margin_usd(list_price_usd: float, hardware_share: float, gross_margin: float) -> float:
@@ -126,7 +183,7 @@ def pay_vendor_margin(world, list_price_usd: float) -> None:
 def invest_in_lab_round(world, lab_row: int, round_usd: float, post_money_usd: float) -> float:
     """The first live vendor takes its share of a lab's round; returns what it paid.
 
-    It pays ``min(round share × round, commitment left, cash beyond a year of fixed costs)``
+    It pays ``min(round share × round, commitment left, cash beyond a year of costs C₀)``
     into the lab (``Flow.EQUITY_RAISED``, a lab's new shares) and books the stake at cost, so its
     equity does not move; the share owned is ``paid / post-money valuation``. The rest of the
     round comes from outside investors.
@@ -141,7 +198,7 @@ def invest_in_lab_round(world, lab_row: int, round_usd: float, post_money_usd: f
         return 0.0
     v = int(alive[0])
     row = int(vendors.row[v])
-    free = float(world.ledger.cash_usd[row]) - float(vendors.operating_cost_usd_per_year[v])
+    free = float(world.ledger.cash_usd[row]) - float(vendors.opening_operating_cost_usd_per_year[v])
     left = g.vendor_lab_commitment_usd - vendors.invested_usd.get(v, 0.0)
     paid = max(0.0, min(g.vendor_lab_round_share * round_usd, left, free))
     if paid <= 0:
@@ -196,17 +253,18 @@ def write_off_stakes(world, row: int) -> None:
 
 # -- the vendor's health sets the GPU price (issue 13, second pass) ------------------------------
 def price_factor(
-    cash_usd: float, fixed_cost_usd_per_year: float, cover_years: float, max_discount: float
+    cash_usd: float, cost_base_usd_per_year: float, cover_years: float, max_discount: float
 ) -> float:
-    """GPU list price multiple: ``f = 1 − d × clip(1 − cash / (L* × fixed costs), 0, 1)``.
+    """GPU list price multiple: ``f = 1 − d × clip(1 − cash / (L* × C₀), 0, 1)``.
 
-    A vendor with a year (``L*``) of fixed costs in cash prices at list; as its cash runs down it
+    A vendor with a year (``L*``) of its normal cost base ``C₀`` in cash prices at list; as its
+    cash runs down it
     cuts prices to sell (up to ``d`` off at no cash), the way a stressed supplier clears
-    inventory. Example: cash $5B, fixed costs $10B/yr, L* = 1, d = 0.3 → 1 − 0.3 × 0.5 = 0.85.
+    inventory. Example: cash $5B, ``C₀`` $10B/yr, L* = 1, d = 0.3 → 1 − 0.3 × 0.5 = 0.85.
     """
-    if fixed_cost_usd_per_year <= 0 or cover_years <= 0:
+    if cost_base_usd_per_year <= 0 or cover_years <= 0:
         return 1.0
-    stress = min(1.0, max(0.0, 1.0 - cash_usd / (cover_years * fixed_cost_usd_per_year)))
+    stress = min(1.0, max(0.0, 1.0 - cash_usd / (cover_years * cost_base_usd_per_year)))
     return 1.0 - max_discount * stress
 
 
@@ -222,7 +280,7 @@ def vendor_price_factor(world) -> float:
     g = world.config.guarantors
     return price_factor(
         float(world.ledger.cash_usd[vendors.row[v]]),
-        float(vendors.operating_cost_usd_per_year[v]),
+        float(vendors.opening_operating_cost_usd_per_year[v]),
         g.vendor_price_cover_years,
         g.vendor_price_max_discount,
     )
@@ -236,7 +294,7 @@ VENDOR_NOTE = "vendor note"
 def lending_vendor(world) -> tuple[int, float]:
     """The first live vendor that finances sales, and how much more it will lend.
 
-    ``room = min(limit − vendor notes outstanding, cash − L* × fixed costs)``: the vendor lends
+    ``room = min(limit − vendor notes outstanding, cash − L* × C₀)``: the vendor lends
     up to its book limit, and only out of cash beyond the reserve below which it starts to cut
     prices (:func:`price_factor`), so a vendor under stress stops financing its customers.
 
@@ -259,9 +317,9 @@ def lending_vendor(world) -> tuple[int, float]:
 
 
 def _reserve_usd(world, index: int) -> float:
-    """The cash a vendor keeps before it lends or rolls: ``L* × fixed costs``."""
+    """The cash a vendor keeps before it lends or rolls: ``L* × C₀``, its normal cost base."""
     cover = world.config.guarantors.vendor_price_cover_years
-    return cover * float(world.agents.vendors.operating_cost_usd_per_year[index])
+    return cover * float(world.agents.vendors.opening_operating_cost_usd_per_year[index])
 
 
 def finance_gpu_sale(world, borrower: int, amount_usd: float) -> float:
@@ -280,6 +338,7 @@ def finance_gpu_sale(world, borrower: int, amount_usd: float) -> float:
     from bubblesim.accounts.events import EventKind
     from bubblesim.accounts.instruments import Collateral
     from bubblesim.accounts.ledger import Flow
+    from bubblesim.markets.credit import is_investment_grade
 
     row, room = lending_vendor(world)
     if row < 0 or room < amount_usd or amount_usd <= 0:
@@ -297,6 +356,7 @@ def finance_gpu_sale(world, borrower: int, amount_usd: float) -> float:
         covenant_ltv=cr.credit_covenant_ltv,
         instrument=VENDOR_NOTE,
         start_week=week,
+        investment_grade=is_investment_grade(world, borrower),
     )
     world.ledger.transfer(row, borrower, amount_usd, Flow.LOAN_DISBURSEMENT)
     world.events.record(
@@ -309,7 +369,7 @@ def rolls_vendor_note(world, loan: int) -> bool:
     """Whether the vendor rolls a maturing note: alive and holding cash beyond its reserve.
 
     Rolling needs no new cash, so the vendor rolls while it is not under stress (cash above
-    ``L* × fixed costs``, the same reserve as :func:`lending_vendor`); under stress it wants
+    ``L* × C₀``, the same reserve as :func:`lending_vendor`); under stress it wants
     its money back.
     """
     row = int(world.book.loans.lender[loan])

@@ -145,4 +145,6 @@ def _lenders_set_policy(world: World) -> None:
         cr.credit_tightening_sensitivity,
         cr.credit_spread_stress_per_year,
         responsive=world.config.channels.channel_funding,
+        loss_onset_share=cr.credit_loss_stress_onset_share,
+        loss_full_share=cr.credit_loss_stress_full_share,
     )

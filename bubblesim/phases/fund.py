@@ -15,8 +15,9 @@ In order, every week:
    row accelerate the loan: the borrower prepays enough to restore the covenant, or defaults
    (covenant breach).
 4. **Runs and redemptions** (the funding channel). Funding leaves a lender below half its target
-   ratio at the run rate; at quarter-ends a fund's or pool's investors ask to redeem a share
-   that rises with the fall of its total return from its peak
+   ratio, or whose capital has fallen far enough below its peak (loss stress of one half,
+   :func:`bubblesim.economics.loss_stress`), at the run rate; at quarter-ends a fund's or
+   pool's investors ask to redeem a share that rises with the fall of its total return from its peak
    (:func:`bubblesim.economics.redemption_request_share`)
    and are paid within the gate and the cash (:func:`bubblesim.economics.redemption_paid_usd`);
    a gate that binds shuts the fund's funding market until the next quarter-end.
@@ -241,14 +242,32 @@ def _accelerate(world: World, borrower: int, mine, dscr: float, covenant: float,
 
 # -- runs and redemptions -------------------------------------------------------------------------
 def _funding_runs(world: World) -> None:
-    """Funding leaves lenders below half their target ratio; one that cannot pay defaults."""
-    lenders, table, ledger = world.agents.lenders, world.agents.table, world.ledger
+    """Funding leaves lenders in a run; one that cannot pay defaults.
+
+    A run is on when capital is below half the target ratio, ``E < (k*/2) L``, or when the
+    stress of its losses reaches one half (:func:`bubblesim.economics.loss_stress` of its
+    capital's drawdown now): either way, the stress at which it stops rolling loans over.
+    Never without loans or funding.
+    """
+    lenders, table, ledger, cr = (
+        world.agents.lenders,
+        world.agents.table,
+        world.ledger,
+        world.config.credit,
+    )
     alive, rows = _alive(world)
     loans = world.book.receivable_by_agent(world.n_agents)[rows]
-    # a run when capital is below half the target ratio: E < (k*/2) L (never without loans)
+    hit = lenders.loss_stresses(
+        ledger.equity_usd[lenders.row],
+        cr.credit_loss_stress_onset_share,
+        cr.credit_loss_stress_full_share,
+    )
     running = (
         (table.funding_usd[rows] > 0)
-        & (ledger.equity_usd[rows] < lenders.capital_target_ratio[alive] / 2 * loans)
+        & (
+            (ledger.equity_usd[rows] < lenders.capital_target_ratio[alive] / 2 * loans)
+            | (hit[alive] >= 0.5)
+        )
         & (loans > 0)
     )
     flags = np.zeros(len(lenders), dtype=bool)

@@ -51,6 +51,9 @@ def run(world: World) -> None:
     margin = world.config.contracts.contract_hosting_noi_margin
     hosts = miners.row[alive_miners]
     vendors = agents.vendors
+    vendors.set_operating_costs(
+        world.clock.week, world.config.guarantors.vendor_operating_cost_floor_share
+    )
     alive_vendors = agents.active_members(vendors)
     vendor_rows = vendors.row[alive_vendors]
     ledger.owe_many(
