@@ -6,15 +6,15 @@ STAMP := $(VENV)/.installed-stamp
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: help setup explore demo test test-fast lint format bench bench-browser drill calibration study docs chromium clean
+.PHONY: constraints help setup explore demo test test-fast lint format bench bench-browser drill calibration study docs chromium clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-$(STAMP): pyproject.toml viz/assets.py
+$(STAMP): pyproject.toml constraints.txt viz/assets.py
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]"
 	command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm; }
 	$(BIN)/python -m viz.assets
 	touch $(STAMP)
@@ -65,3 +65,6 @@ docs: setup  ## regenerate docs/calibration.md from the parameter definitions
 
 clean:  ## remove the venv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+
+constraints: setup  ## re-pin constraints.txt to the installed versions (then re-record the golden master)
+	@{ sed -n '1,4p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable | grep -vi '^bubblesim'; } > constraints.new && mv constraints.new constraints.txt
