@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         executor=args.executor,
         progress=False,
     )
-    thresholds.to_csv(args.out / "thresholds.csv", index=False, float_format="%.4g")
-    evaluations.to_csv(args.out / "evaluations.csv", index=False, float_format="%.4g")
+    thresholds.to_csv(args.out / "thresholds.csv", index=False, float_format="%.10g")
+    evaluations.to_csv(args.out / "evaluations.csv", index=False, float_format="%.10g")
     figure(evaluations, thresholds).savefig(args.out / "reverse_stress.png", dpi=120)
     write_meta(
         args.out / "meta.json",
