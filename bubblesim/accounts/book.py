@@ -39,6 +39,7 @@ class InstrumentBook:
         self.contracts = ContractStore(ids)
         self.loans = LoanStore(ids)
         self._firm_of = firm_of
+        self._owed: tuple[int, dict[int, np.ndarray]] = (-1, {})
 
     def firm(self, row: int):
         """The agent at ``row`` (None for −1)."""
@@ -88,9 +89,21 @@ class InstrumentBook:
         return mine if kind is None else mine[c.kind[mine] == KIND_CODE[kind]]
 
     def owed_rows(self, row: int) -> np.ndarray:
-        """Rows of the active loans an agent owes, in row order."""
-        active = self.loans.active()
-        return active[self.loans.borrower[active] == row]
+        """Rows of the active loans an agent owes, in row order (do not modify).
+
+        Kept until a loan is made or ends (a loan's borrower never changes).
+        """
+        loans = self.loans
+        if self._owed[0] != loans.structure:
+            self._owed = (loans.structure, {})
+        owed = self._owed[1]
+        rows = owed.get(row)
+        if rows is None:
+            active = loans.active()
+            rows = active[loans.borrower[active] == row]
+            rows.flags.writeable = False
+            owed[row] = rows
+        return rows
 
     def held_rows(self, row: int) -> np.ndarray:
         """Rows of the active loans an agent holds (not passed to outside holders)."""

@@ -383,7 +383,18 @@ class Ledger(Table):
 
     def post_pnl(self, rows, amounts_usd) -> None:
         """Post non-cash gains (positive) or losses (negative) to equity, in order."""
-        np.add.at(self._cols["equity_usd"], rows, amounts_usd)
+        equity = self._cols["equity_usd"]
+        if (
+            type(rows) is np.ndarray
+            and type(amounts_usd) is np.ndarray
+            and rows.dtype == np.int64
+            and amounts_usd.dtype == np.float64
+            and rows.ndim == amounts_usd.ndim == 1
+            and rows.size == amounts_usd.size
+        ):
+            _add_at(equity, rows, amounts_usd)  # what np.add.at does, without its overhead
+        else:
+            np.add.at(equity, rows, amounts_usd)
 
     # -- dues to outside creditors ---------------------------------------------------------------
     def reset_dues(self) -> None:
@@ -399,12 +410,20 @@ class Ledger(Table):
             rows, amounts_usd = rows[keep], np.full(rows[keep].shape, float(amounts_usd))
         else:
             rows, amounts_usd = rows[keep], amounts_usd[keep]
-        np.add.at(self._due[:, DUE_INDEX[kind]], rows, amounts_usd)
+        if rows.ndim == 1 and amounts_usd.shape == rows.shape:
+            _add_at_column(self._due, rows, DUE_INDEX[kind], amounts_usd)
+        else:
+            np.add.at(self._due[:, DUE_INDEX[kind]], rows, amounts_usd)
 
     def owe_many(self, rows: np.ndarray, due_kinds: np.ndarray, amounts_usd: np.ndarray) -> None:
         """Add dues entry by entry (``due_kinds`` index :data:`DUE_KINDS`); ignores amounts ≤ 0."""
         keep = amounts_usd > 0
-        np.add.at(self._due, (rows[keep], due_kinds[keep]), amounts_usd[keep])
+        _add_at_2d(
+            self._due,
+            rows[keep].astype(np.int64),
+            due_kinds[keep].astype(np.int64),
+            amounts_usd[keep].astype(np.float64),
+        )
 
     def dues(self, rows: np.ndarray) -> np.ndarray:
         """Agents' dues by kind: a ``(len(rows), len(DUE_KINDS))`` array (USD)."""
@@ -472,6 +491,27 @@ def _receive(cash, equity, external, pnl, rows, amounts, kinds):  # pragma: no c
         if pnl[k]:
             equity[r] += a
         external[k] += a
+
+
+@njit(cache=True)
+def _add_at(target, rows, amounts):  # pragma: no cover
+    """``np.add.at(target, rows, amounts)``: each amount added in order (compiled loop)."""
+    for i in range(rows.size):
+        target[rows[i]] += amounts[i]
+
+
+@njit(cache=True)
+def _add_at_column(target, rows, column, amounts):  # pragma: no cover
+    """``np.add.at(target[:, column], rows, amounts)``, in order (compiled loop)."""
+    for i in range(rows.size):
+        target[rows[i], column] += amounts[i]
+
+
+@njit(cache=True)
+def _add_at_2d(target, rows, columns, amounts):  # pragma: no cover
+    """``np.add.at(target, (rows, columns), amounts)``, in order (compiled loop)."""
+    for i in range(rows.size):
+        target[rows[i], columns[i]] += amounts[i]
 
 
 @njit(cache=True)

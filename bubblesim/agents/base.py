@@ -60,6 +60,7 @@ class HealthCode(IntEnum):
 
 
 HEALTH_OF_CODE: tuple[Health, ...] = tuple(Health)
+_DEFAULTED = int(HealthCode.DEFAULTED)  # a plain int compares with an array faster than an enum
 
 
 class FirmTable(Table):
@@ -119,7 +120,7 @@ class FirmTable(Table):
 
     def is_defaulted(self, rows) -> np.ndarray:
         """Whether each row has defaulted."""
-        return self.health[rows] == HealthCode.DEFAULTED
+        return self.health[rows] == _DEFAULTED
 
     # -- default and health ----------------------------------------------------------------------
     def default(self, row: int, week: int, event: int) -> None:

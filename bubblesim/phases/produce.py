@@ -42,8 +42,8 @@ def run(world: World) -> None:
         mining_revenue_usd_per_week(th, state.hashprice_usd_per_ph_day),
     ]
     rows = [labs.row[alive_labs], providers.row[alive_providers], hashing]
-    kinds = [np.full(len(r), FLOW_CODE[k]) for r, k in zip(rows, _INCOME, strict=True)]
-    ledger.receive_many(np.concatenate(rows), np.concatenate(income), np.concatenate(kinds))
+    kinds = np.repeat(_INCOME_CODES, [len(r) for r in rows])
+    ledger.receive_many(np.concatenate(rows), np.concatenate(income), kinds)
     power = power_cost_usd_per_week(
         mining_mw(th, table.asic_efficiency_j_per_th[hashing]), state.power_price_usd_per_mwh
     )
@@ -58,12 +58,7 @@ def run(world: World) -> None:
     vendor_rows = vendors.row[alive_vendors]
     ledger.owe_many(
         np.concatenate([hashing, hosts, vendor_rows]),
-        np.concatenate(
-            [
-                np.full(len(hashing), _POWER),
-                np.full(len(hosts) + len(vendor_rows), _OPERATING),
-            ]
-        ),
+        np.repeat(_DUE_CODES, [len(hashing), len(hosts) + len(vendor_rows)]),
         np.concatenate(
             [
                 power,
@@ -77,7 +72,9 @@ def run(world: World) -> None:
 
 
 _INCOME = (Flow.END_DEMAND_REVENUE, Flow.OTHER_INCOME, Flow.MINING_INCOME)
+_INCOME_CODES = np.array([FLOW_CODE[k] for k in _INCOME], dtype=np.int64)
 _POWER, _OPERATING = DUE_INDEX[Flow.POWER_BILL], DUE_INDEX[Flow.OPERATING_COST]
+_DUE_CODES = np.array([_POWER, _OPERATING], dtype=np.int64)
 
 
 def _gpu_power_bills(world: World) -> None:
