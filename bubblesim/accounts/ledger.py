@@ -429,6 +429,10 @@ class Ledger(Table):
         """Agents' dues by kind: a ``(len(rows), len(DUE_KINDS))`` array (USD)."""
         return self._due[rows]
 
+    def dues_of(self, kind: Flow, n: int) -> np.ndarray:
+        """The first ``n`` agents' dues of one kind this week (a view: do not modify)."""
+        return self._due[:n, DUE_INDEX[kind]]
+
     def dues_total(self, rows: np.ndarray) -> np.ndarray:
         """Each agent's total dues to outside creditors this week."""
         return self._due[rows].sum(axis=1)

@@ -177,6 +177,40 @@ class LoanStore(Table):
         """Scheduled principal this week: amortisation, or all of it at maturity."""
         return self.payments_due_usd(0.0, week, rows)[1]
 
+    def service_by_borrower(self, base_rate_per_year: float, n: int) -> np.ndarray:
+        """Per agent: the interest and scheduled principal of the active loans it owes this week.
+
+        The same bits as ``np.bincount(borrower[active], interest + principal, n)`` with
+        :meth:`payments_due_usd` at week 0 (amortisation only; maturities are not counted).
+        """
+        return _service_by_borrower(
+            self._active,
+            self.borrower,
+            self.principal_usd,
+            self.spread_per_year,
+            self.floating,
+            self.maturity_week,
+            self.amortisation_usd_per_week,
+            base_rate_per_year,
+            n,
+        )
+
+    def standing_by_borrower(self, week: int, n: int) -> np.ndarray:
+        """Per agent: principal due at ``week`` beyond the scheduled amortisation (maturities).
+
+        The same bits as ``np.bincount(borrower[active], due - scheduled, n)`` with the
+        principal of :meth:`payments_due_usd` at ``week`` and at week 0.
+        """
+        return _standing_by_borrower(
+            self._active,
+            self.borrower,
+            self.principal_usd,
+            self.maturity_week,
+            self.amortisation_usd_per_week,
+            week,
+            n,
+        )
+
     def totals(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Per agent: principal it owes, and loans it holds (not passed outside) net of provisions.
 
@@ -356,6 +390,36 @@ def _payments(
         out[0, i], out[1, i] = debt_service(
             principal[k], spread[k], floating[k], maturity[k], amortisation[k], base, week
         )
+    return out
+
+
+@njit(cache=True)
+def _service_by_borrower(
+    active, borrower, principal, spread, floating, maturity, amortisation, base, n
+):  # pragma: no cover
+    """:meth:`LoanStore.service_by_borrower` (compiled loop, in the order of ``active``)."""
+    out = np.zeros(n)
+    for i in range(active.size):
+        k = active[i]
+        interest, due = debt_service(
+            principal[k], spread[k], floating[k], maturity[k], amortisation[k], base, 0
+        )
+        out[borrower[k]] += interest + due
+    return out
+
+
+@njit(cache=True)
+def _standing_by_borrower(
+    active, borrower, principal, maturity, amortisation, week, n
+):  # pragma: no cover
+    """:meth:`LoanStore.standing_by_borrower` (compiled loop, in the order of ``active``)."""
+    out = np.zeros(n)
+    for i in range(active.size):
+        k = active[i]
+        p, m, a = principal[k], maturity[k], amortisation[k]
+        due = p if week >= m else min(p, a)
+        scheduled = p if m <= 0 else min(p, a)
+        out[borrower[k]] += due - scheduled
     return out
 
 

@@ -27,7 +27,7 @@ from bubblesim.accounts.instruments import (
     ContractKind,
     Status,
 )
-from bubblesim.accounts.ledger import DUE_INDEX, Flow
+from bubblesim.accounts.ledger import Flow
 from bubblesim.agents.base import TYPE_CODE, AgentType, HealthCode
 from bubblesim.agents.lab import Lab, equity_need_usd
 from bubblesim.agents.miner import mining_mw
@@ -1017,12 +1017,9 @@ def _weekly_obligations(world: World) -> np.ndarray:
     operating bills.
     """
     n = world.n_agents
-    loans, ledger = world.book.loans, world.ledger
-    active = loans.active()
-    interest, principal = loans.payments_due_usd(world.drivers.state.base_rate_per_year, 0, active)
-    service = np.bincount(loans.borrower[active], interest + principal, n)
-    dues = ledger.dues(np.arange(n))
-    bills = dues[:, DUE_INDEX[Flow.POWER_BILL]] + dues[:, DUE_INDEX[Flow.OPERATING_COST]]
+    ledger = world.ledger
+    service = world.book.loans.service_by_borrower(world.drivers.state.base_rate_per_year, n)
+    bills = ledger.dues_of(Flow.POWER_BILL, n) + ledger.dues_of(Flow.OPERATING_COST, n)
     return world.book.contracts.totals(n).bills_usd + service + bills
 
 
@@ -1095,10 +1092,8 @@ def draw_revolving_lines(world: World) -> None:
     rows = providers.row[alive[providers.big_tech[alive]]].astype(np.int64)
     if rows.size == 0:
         return
-    active = loans.active()
-    _, due = loans.payments_due_usd(0.0, world.clock.week, active)
-    _, scheduled = loans.payments_due_usd(0.0, 0, active)  # in the weekly obligations already
-    standing = np.bincount(loans.borrower[active], due - scheduled, world.n_agents)[rows]
+    # principal due this week beyond the amortisation already in the weekly obligations
+    standing = loans.standing_by_borrower(world.clock.week, world.n_agents)[rows]
     weekly = _weekly_obligations(world)[rows]
     short = ledger.cash_usd[rows] < weekly + standing  # it would miss a payment this week
     need = weeks * weekly + standing - ledger.cash_usd[rows]
