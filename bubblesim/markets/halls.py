@@ -51,12 +51,7 @@ class VacancyTable(Table):
         while self.n < vacant_mw.size:
             self._append()
         cols = self._cols
-        n = vacant_mw.size
-        empty = vacant_mw > VACANT_MIN_MW
-        since = cols["vacant_since_week"][:n]
-        since[empty & (since < 0)] = week
-        since[~empty] = -1
-        cols["vacant_mw"][:n] = np.where(empty, vacant_mw, 0.0)
+        _observe_vacancy(vacant_mw, cols["vacant_mw"], cols["vacant_since_week"], week)
 
 
 class HallMarket:
@@ -191,6 +186,23 @@ class HallMarket:
     def value_usd(self, row: int) -> float:
         """One agent's halls at their income value (construction at cost)."""
         return float(self.values_usd()[row])
+
+
+@njit(cache=True)
+def _observe_vacancy(vacant_mw, recorded_mw, since_week, week):  # pragma: no cover
+    """:meth:`VacancyTable.observe` for the first ``vacant_mw.size`` rows (compiled loop).
+
+    MW above :data:`VACANT_MIN_MW` are vacant: a row that turns vacant records ``week``, a full
+    one −1 and 0 MW.
+    """
+    for i in range(vacant_mw.size):
+        if vacant_mw[i] > VACANT_MIN_MW:
+            if since_week[i] < 0:
+                since_week[i] = week
+            recorded_mw[i] = vacant_mw[i]
+        else:
+            since_week[i] = -1
+            recorded_mw[i] = 0.0
 
 
 @njit(cache=True)

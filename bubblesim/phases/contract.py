@@ -1100,6 +1100,12 @@ def draw_revolving_lines(world: World) -> None:
     for row, amount in zip(rows[short].tolist(), need[short].tolist(), strict=True):
         draw_revolving_line(world, row, amount)
     flush = ~short & (need < 0)  # cash beyond the buffer repays what is drawn
+    if not flush.any():
+        return
+    active = loans.active()
+    drawing = np.zeros(world.n_agents, dtype=bool)  # owes an active draw: something to repay
+    drawing[loans.borrower[active[loans.labelled(active, REVOLVER)]]] = True
+    flush &= drawing[rows]
     for row, spare in zip(rows[flush].tolist(), (-need[flush]).tolist(), strict=True):
         _repay_revolving_line(world, row, spare)
 
