@@ -8,6 +8,7 @@ to a guarantor or to an outside party, and amortise their prepayments only throu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from typing import ClassVar, NamedTuple
 
@@ -294,10 +295,10 @@ class ContractStore(Table):
             wanted_mw: Compute each agent wants, compute units (MW-IT of week-0 frontier
                 chips; NaN: not deciding).
         """
-        _use_capacity(
+        if _use_capacity(
             self._live, self.kind, self.buyer, self.mw, self.efficiency, self.usage_share, wanted_mw
-        )
-        self.version += 1
+        ):
+            self.version += 1  # an unchanged usage keeps the totals (most weeks)
 
     def renew(
         self, row: int, end_week: int, price_usd_per_mw_year: float, mw: float | None = None
@@ -483,17 +484,26 @@ def _turn_of_week(
 
 @njit(cache=True)
 def _use_capacity(live, kind, buyer, mw, efficiency, usage, wanted):  # pragma: no cover
-    """:meth:`ContractStore.use_capacity` (compiled loop)."""
+    """:meth:`ContractStore.use_capacity` (compiled loop); returns whether any usage changed.
+
+    A change is any change of bits (a sign of zero included; a NaN counts as changed).
+    """
     contracted = np.zeros(wanted.size)
     for i in range(live.size):
         k = live[i]
         if kind[k] == 1:
             contracted[buyer[k]] += mw[k] * efficiency[k]
+    changed = False
     for i in range(live.size):
         k = live[i]
         b = buyer[k]
         if kind[k] == 1 and wanted[b] == wanted[b]:
-            usage[k] = 1.0 if contracted[b] <= 0 else min(1.0, wanted[b] / contracted[b])
+            old = usage[k]
+            new = 1.0 if contracted[b] <= 0 else min(1.0, wanted[b] / contracted[b])
+            usage[k] = new
+            if not (new == old and math.copysign(1.0, new) == math.copysign(1.0, old)):
+                changed = True
+    return changed
 
 
 @njit(cache=True)
