@@ -293,9 +293,11 @@ class LoanStore(Table):
     def set_allowances(self, rows: np.ndarray, allowance_usd: np.ndarray) -> np.ndarray:
         """Provisions move to ``allowance_usd``; returns each change (positive: charged)."""
         cols = self._cols
-        change = allowance_usd - cols["allowance_usd"][rows]
+        before = cols["allowance_usd"][rows]
+        change = allowance_usd - before
         cols["allowance_usd"][rows] = allowance_usd
-        self.version += 1
+        if not np.array_equal(before.view(np.uint64), cols["allowance_usd"][rows].view(np.uint64)):
+            self.version += 1  # unchanged provisions (most weeks) keep what depends on the loans
         return change
 
     def record_dscr_test(self, rows: np.ndarray, breached: bool) -> None:
