@@ -71,7 +71,7 @@ class ContractStore(Table):
         self._live_set = RowSet()
         self._selections: dict[tuple[int, bool], np.ndarray] = {}
         self._totals: tuple[tuple[int, int], ContractTotals] | None = None
-        self.structure = 0  # changes when a contract is signed, starts, ends or changes hands
+        self.structure = 0  # signed, started, ended, changed hands, re-priced or cut
         self.version = 0  # changes with any change of a live contract
 
     # -- creation --------------------------------------------------------------------------------

@@ -92,13 +92,14 @@ class HallMarket:
     def leases_by_seller(self) -> tuple[np.ndarray, np.ndarray]:
         """Per agent: MW-IT and yearly net operating income of the active hosting leases it sells.
 
-        NOI is gross rent times the host's NOI margin (calib. §1). Kept until a contract
-        changes (do not modify).
+        NOI is gross rent times the host's NOI margin (calib. §1). Kept until a contract is
+        signed, starts, ends, changes sides or capacity, or is re-priced: every write of the
+        columns read here changes the store's ``structure`` (do not modify).
         """
         w = self.world
         c = w.book.contracts
         n = w.n_agents
-        key = (c.version, n)
+        key = (c.structure, n)
         if self._leases is None or self._leases[0] != key:
             mw, rent = _leases_by_seller(
                 c.select(_HOSTING, True),
