@@ -39,7 +39,7 @@ class InstrumentBook:
         self.contracts = ContractStore(ids)
         self.loans = LoanStore(ids)
         self._firm_of = firm_of
-        self._owed: tuple[int, dict[int, np.ndarray]] = (-1, {})
+        self._owed: tuple[int, np.ndarray, np.ndarray] | None = None  # by borrower
 
     def firm(self, row: int):
         """The agent at ``row`` (None for −1)."""
@@ -91,19 +91,22 @@ class InstrumentBook:
     def owed_rows(self, row: int) -> np.ndarray:
         """Rows of the active loans an agent owes, in row order (do not modify).
 
-        Kept until a loan is made or ends (a loan's borrower never changes).
+        The active loans grouped by borrower (a stable sort keeps each group in row order) are
+        kept until a loan is made or ends (a loan's borrower never changes).
         """
         loans = self.loans
-        if self._owed[0] != loans.structure:
-            self._owed = (loans.structure, {})
-        owed = self._owed[1]
-        rows = owed.get(row)
-        if rows is None:
+        if self._owed is None or self._owed[0] != loans.structure:
             active = loans.active()
-            rows = active[loans.borrower[active] == row]
-            rows.flags.writeable = False
-            owed[row] = rows
-        return rows
+            borrower = loans.borrower[active]
+            grouped = active[np.argsort(borrower, kind="stable")]
+            grouped.flags.writeable = False
+            starts = np.zeros(int(borrower.max(initial=-1)) + 2, dtype=np.int64)
+            np.cumsum(np.bincount(borrower), out=starts[1:])
+            self._owed = (loans.structure, grouped, starts)
+        _, grouped, starts = self._owed
+        if not 0 <= row < starts.size - 1:
+            return grouped[:0]
+        return grouped[starts[row] : starts[row + 1]]
 
     def held_rows(self, row: int) -> np.ndarray:
         """Rows of the active loans an agent holds (not passed to outside holders)."""
