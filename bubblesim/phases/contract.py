@@ -512,12 +512,19 @@ def _lease_from_miners(world: World, provider: int, gap_mw: float, hosts: list[i
     chosen = np.asarray(hosts, dtype=np.int64)
     gpu = world.agents.table.gpu_mw[miners.row[chosen]]
     free_mw = miners.convertible_it_mw(chosen, share, pue, gpu).tolist()
+    capacity = None  # the convertible funds' capacity, read again after any financing
     for i in world.match_rng.permutation(len(hosts)).tolist():
         miner = hosts[i]
         mw = min(gap_mw - leased, free_mw[i])
         if mw < MIN_DEAL_MW:
             continue
-        if not _finance_conversion(world, miner, mw):
+        if capacity is None:
+            capacity = world.desk.convertible_capacity_usd()
+        convertible_room = _convertible_room(world, miner, capacity)
+        if not _can_carry(world, miner, mw, _atm_room(world, miner) + convertible_room):
+            continue  # nothing has changed: the capacity read still holds
+        capacity = None
+        if not _finance_conversion(world, miner, mw, convertible_room):
             continue
         _sign_lease(world, miner, provider, mw)
         leased += mw
@@ -526,15 +533,31 @@ def _lease_from_miners(world: World, provider: int, gap_mw: float, hosts: list[i
     return leased
 
 
-def _finance_conversion(world: World, miner: int, mw: float) -> bool:
+def _can_carry(world: World, miner: int, mw: float, room_usd: float) -> bool:
+    """Whether a miner could carry a conversion of ``mw`` even on the best terms.
+
+    Its cash plus ``room_usd`` (what it can issue in new convertibles and sell at the market
+    this week) must cover its equity share of the capex plus the loan's interest over the
+    build (no rent comes in before the hall is finished). Reads only: if not, no lender is
+    asked.
+    """
+    cfg = world.config
+    cash = float(world.ledger.cash_usd[int(world.agents.miners.row[miner])])
+    cost = mw * cfg.markets.market_colo_build_cost_usd_per_mw
+    ltc = cfg.credit.credit_project_loan_to_cost
+    rate = world.drivers.state.base_rate_per_year + cfg.credit.credit_spread_miner_per_year
+    build_years = cfg.markets.market_conversion_lag_weeks / WEEKS_PER_YEAR
+    return not cost * (1.0 - ltc) + ltc * cost * rate * build_years > cash + room_usd
+
+
+def _finance_conversion(world: World, miner: int, mw: float, convertible_room: float) -> bool:
     """Fund a hall conversion: a project loan at loan-to-cost, the rest from cash and shares.
 
-    A miner commits only if its cash, plus what it can issue in new convertibles and sell at
-    the market this week, covers its equity share of the capex plus the loan's interest over
-    the build (no rent comes in before the hall is finished). The shortfall is raised first
-    in convertible notes (cheaper than shares: a 0–1% coupon, dilution only on conversion),
-    the rest at the market, with dilution; both only while the convertible window is open.
-    The loan carries a DSCR covenant, tested from the first quarter after the hall is finished.
+    Called for a miner that could carry it (:func:`_can_carry`), with its room for new
+    convertibles (:func:`_convertible_room`). The shortfall is raised first in convertible
+    notes (cheaper than shares: a 0–1% coupon, dilution only on conversion), the rest at the
+    market, with dilution; both only while the convertible window is open. The loan carries a
+    DSCR covenant, tested from the first quarter after the hall is finished.
     """
     cfg = world.config
     row = int(world.agents.miners.row[miner])
@@ -543,10 +566,6 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     ltc = cfg.credit.credit_project_loan_to_cost
     rate = world.drivers.state.base_rate_per_year + cfg.credit.credit_spread_miner_per_year
     build_years = cfg.markets.market_conversion_lag_weeks / WEEKS_PER_YEAR
-    convertible_room = _convertible_room(world, miner)
-    room = _atm_room(world, miner) + convertible_room
-    if cost * (1.0 - ltc) + ltc * cost * rate * build_years > cash + room:
-        return False  # cannot carry even the best terms: no need to ask a lender
     lender = world.desk.request(row, ltc * cost, "a hall conversion")
     scale = 0.0 if lender is None else float(world.agents.lenders.ltv_scale[lender])
     loan_usd = 0.0 if lender is None else ltc * scale * cost
@@ -575,11 +594,12 @@ def _finance_conversion(world: World, miner: int, mw: float) -> bool:
     return True
 
 
-def _convertible_room(world: World, miner: int) -> float:
+def _convertible_room(world: World, miner: int, capacity_usd: float | None = None) -> float:
     """New convertibles a miner could issue: its cap on them less what it has outstanding.
 
-    ``miner_convertible_max_share_of_cap`` × market value − convertible notes owed; 0 with
-    the window shut or no convertible fund able to lend.
+    ``miner_convertible_max_share_of_cap`` × market value − convertible notes owed, at most
+    what one convertible fund can take (``capacity_usd``, read from the desk if not given); 0
+    with the window shut or no convertible fund able to lend.
     """
     desk = world.desk
     if not desk.convertible_window:
@@ -590,7 +610,9 @@ def _convertible_room(world: World, miner: int) -> float:
     owed = world.book.owed_rows(row)
     outstanding = seq_sum(loans.principal_usd[owed[loans.convertible[owed]]])
     cap = f.miner_convertible_max_share_of_cap * world.equity.miner_market_cap_usd(miner)
-    return max(0.0, min(cap - outstanding, desk.convertible_capacity_usd()))
+    if capacity_usd is None:
+        capacity_usd = desk.convertible_capacity_usd()
+    return max(0.0, min(cap - outstanding, capacity_usd))
 
 
 def _atm_room(world: World, miner: int) -> float:
