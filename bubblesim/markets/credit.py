@@ -122,6 +122,7 @@ class CreditDesk:
 
     def __init__(self, world: World):
         self.world = world
+        self._undrawn: tuple | None = None  # (versions, undrawn lines per agent)
         self.refusals = 0
         self.new_requested_usd = 0.0
         self.new_granted_usd = 0.0
@@ -399,8 +400,19 @@ class CreditDesk:
         """Per agent, the undrawn part of its committed revolving line (0 once its bank failed).
 
         Liquidity as a rating agency counts it: cash plus undrawn committed facilities. Only
-        live hyperscalers hold lines (``guarantors.big_tech_revolver_usd`` each).
+        live hyperscalers hold lines (``guarantors.big_tech_revolver_usd`` each). Kept until a
+        loan or an agent's health changes (the loan store's and agent table's versions: every
+        input, the lines' principal, the bank's and the hyperscalers' health, moves one).
         """
+        w = self.world
+        key = (w.book.loans.version, w.agents.table.version, w.n_agents)
+        if self._undrawn is not None and self._undrawn[0] == key:
+            return self._undrawn[1].copy()
+        out = self._undrawn_committed_usd()
+        self._undrawn = (key, out)
+        return out.copy()
+
+    def _undrawn_committed_usd(self) -> np.ndarray:
         w = self.world
         out = np.zeros(w.n_agents)
         limit = w.config.guarantors.big_tech_revolver_usd
