@@ -158,15 +158,16 @@ class LoanStore(Table):
     ) -> tuple[np.ndarray, np.ndarray]:
         """This week's interest and scheduled principal of each row (:func:`debt_service`)."""
         rows = np.asarray(rows, dtype=np.int64).reshape(-1)
-        return _payments(
-            rows,
+        return _payments(rows, *self._service_terms(), base_rate_per_year, week)
+
+    def _service_terms(self) -> tuple[np.ndarray, ...]:
+        """The columns debt service is computed from, in the kernels' order."""
+        return (
             self.principal_usd,
             self.spread_per_year,
             self.floating,
             self.maturity_week,
             self.amortisation_usd_per_week,
-            base_rate_per_year,
-            week,
         )
 
     def interest_due_usd(self, base_rate_per_year: float, rows) -> np.ndarray:
@@ -184,15 +185,7 @@ class LoanStore(Table):
         :meth:`payments_due_usd` at week 0 (amortisation only; maturities are not counted).
         """
         return _service_by_borrower(
-            self._active,
-            self.borrower,
-            self.principal_usd,
-            self.spread_per_year,
-            self.floating,
-            self.maturity_week,
-            self.amortisation_usd_per_week,
-            base_rate_per_year,
-            n,
+            self._active, self.borrower, *self._service_terms(), base_rate_per_year, n
         )
 
     def standing_by_borrower(self, week: int, n: int) -> np.ndarray:
