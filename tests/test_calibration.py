@@ -108,3 +108,11 @@ def test_calibration_doc_generator_renders_every_parameter_and_target():
         assert f"| `{name}` |" in text, name
     for target in TARGETS:
         assert f"| `{target.metric}` |" in text, target.metric
+
+
+def test_the_committed_calibration_doc_is_what_the_generator_renders():
+    """``docs/calibration.md`` is generated: edits to its sources must be regenerated."""
+    from docs.gen_calibration import render
+
+    committed = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
+    assert committed == render(), "run `make docs` (python docs/gen_calibration.py)"
