@@ -194,15 +194,7 @@ class LoanStore(Table):
         The same bits as ``np.bincount(borrower[active], due - scheduled, n)`` with the
         principal of :meth:`payments_due_usd` at ``week`` and at week 0.
         """
-        return _standing_by_borrower(
-            self._active,
-            self.borrower,
-            self.principal_usd,
-            self.maturity_week,
-            self.amortisation_usd_per_week,
-            week,
-            n,
-        )
+        return _standing_by_borrower(self._active, self.borrower, *self._service_terms(), week, n)
 
     def totals(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Per agent: principal it owes, and loans it holds (not passed outside) net of provisions.
@@ -405,16 +397,14 @@ def _service_by_borrower(
 
 @njit(cache=True)
 def _standing_by_borrower(
-    active, borrower, principal, maturity, amortisation, week, n
+    active, borrower, principal, spread, floating, maturity, amortisation, week, n
 ):  # pragma: no cover
     """:meth:`LoanStore.standing_by_borrower` (compiled loop, in the order of ``active``)."""
     out = np.zeros(n)
     for i in range(active.size):
         k = active[i]
-        p, m, a = principal[k], maturity[k], amortisation[k]
-        due = p if week >= m else min(p, a)
-        scheduled = p if m <= 0 else min(p, a)
-        out[borrower[k]] += due - scheduled
+        terms = (principal[k], spread[k], floating[k], maturity[k], amortisation[k], 0.0)
+        out[borrower[k]] += debt_service(*terms, week)[1] - debt_service(*terms, 0)[1]
     return out
 
 

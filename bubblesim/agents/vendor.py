@@ -258,9 +258,9 @@ def price_factor(
     """GPU list price multiple: ``f = 1 − d × clip(1 − cash / (L* × C₀), 0, 1)``.
 
     A vendor with a year (``L*``) of its normal cost base ``C₀`` in cash prices at list; as its
-    cash runs down it
-    cuts prices to sell (up to ``d`` off at no cash), the way a stressed supplier clears
-    inventory. Example: cash $5B, ``C₀`` $10B/yr, L* = 1, d = 0.3 → 1 − 0.3 × 0.5 = 0.85.
+    cash runs down it cuts prices to sell (up to ``d`` off at no cash), the way a stressed
+    supplier clears inventory. Example: cash $5B, ``C₀`` $10B/yr, L* = 1, d = 0.3 →
+    1 − 0.3 × 0.5 = 0.85.
     """
     if cost_base_usd_per_year <= 0 or cover_years <= 0:
         return 1.0
