@@ -22,6 +22,7 @@ from bubblesim.sweep import (
     load_results,
     load_series,
     run_sweep,
+    storage,
     sweep_status,
 )
 
@@ -145,6 +146,16 @@ def test_resume_skips_finished_runs_and_redoes_failed_ones(tmp_path):
     assert sweep_status(out).complete
     manifest = json.loads((out / "manifest.json").read_text())
     assert [i["max_seeds"] for i in manifest["invocations"]] == [2, None, None]
+    # every invocation names the code, when it finished, how long it took and what it did
+    assert [(i["completed"], i["failed"], i["skipped"]) for i in manifest["invocations"]] == [
+        (10, 2, 0),
+        (14, 0, 10),
+        (0, 0, 24),
+    ]
+    for invocation in manifest["invocations"]:
+        assert invocation["finished_utc"] >= invocation["started_utc"]
+        assert invocation["wall_time_s"] >= 0
+        assert invocation["commit"] == storage.source_commit()
 
 
 def test_results_are_identical_with_1_worker_2_workers_and_dask(tmp_path):

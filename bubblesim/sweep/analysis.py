@@ -204,7 +204,10 @@ def sensitivity_indices(
     if design.kind == "sobol":
         from SALib.analyze import sobol
 
-        si = sobol.analyze(problem, y, calc_second_order=design.second_order, seed=seed)
+        # SALib's Sobol' analysis treats a seed of 0 as none and bootstraps from numpy's global
+        # state; a generator is always used as given, so the intervals follow from ``seed``
+        rng = np.random.default_rng(seed)
+        si = sobol.analyze(problem, y, calc_second_order=design.second_order, seed=rng)
         keys = ["S1", "S1_conf", "ST", "ST_conf"]
     else:
         from SALib.analyze import morris

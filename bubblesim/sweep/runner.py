@@ -156,6 +156,7 @@ def run_sweep(
         "executor": executor if isinstance(executor, str) else type(executor).__name__,
         "scheduler": scheduler,
         "max_seeds": max_seeds,
+        "commit": storage.source_commit(),
     }
     with storage.lock_output(out), _stop_on_signals():
         previous = storage.check_output(out, experiment, digest)  # again, with the lock held
@@ -199,6 +200,15 @@ def run_sweep(
                 _drive(pool, rebuild, chunks, tally, in_flight=2 * workers)
             finally:
                 bar.close()
+                with contextlib.suppress(OSError):  # a full disk must not hide why it stopped
+                    storage.finish_invocation(
+                        out,
+                        finished_utc=storage.now_utc(),
+                        wall_time_s=round(time.perf_counter() - start, 1),
+                        completed=tally.completed,
+                        failed=tally.failed,
+                        skipped=skipped,
+                    )
     return SweepSummary(
         out, len(plan), skipped, tally.completed, tally.failed, time.perf_counter() - start
     )

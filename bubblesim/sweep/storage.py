@@ -33,6 +33,7 @@ import json
 import os
 import platform
 import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -67,6 +68,35 @@ class OutputFolderError(ValueError):
 def now_utc() -> str:
     """The current UTC time, ISO 8601 to the second."""
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def source_commit() -> str:
+    """The git commit of the code that runs (``-dirty`` if ``bubblesim/`` has changes), or "".
+
+    Recorded with every invocation, so that a folder's runs name the code that made them.
+    """
+    package = Path(__file__).resolve().parents[1]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(package), "rev-parse", "HEAD"], capture_output=True, text=True
+        )
+        if head.returncode != 0:
+            return ""
+        dirty = subprocess.run(
+            ["git", "-C", str(package), "status", "--porcelain", "--", "."],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except OSError:  # no git on this machine
+        return ""
+    return head.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def finish_invocation(out: Path, **fields: Any) -> None:
+    """Add ``fields`` (finish time, wall time, counts) to the manifest's last invocation."""
+    manifest = read_manifest(out)
+    manifest["invocations"][-1].update(fields)
+    _write_json(Path(out) / MANIFEST, manifest)
 
 
 def check_output(
