@@ -16,7 +16,6 @@ import itertools
 import json
 import math
 import platform
-import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,8 +25,7 @@ from typing import Any
 import pandas as pd
 
 from bubblesim.sweep import load_results, run_sweep
-
-ROOT = Path(__file__).resolve().parents[1]
+from bubblesim.sweep.storage import source_commit
 
 #: The verdict's scalars every study keeps for each run.
 OUTCOMES = (
@@ -268,19 +266,8 @@ def find_threshold(
 
 # -- provenance ------------------------------------------------------------------------------------
 def commit() -> str:
-    """The checkout's commit (with ``-dirty`` when the working tree has changes), or ``""``."""
-    try:
-        head = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "bubblesim"],
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except OSError:  # pragma: no cover - no git
-        return ""
-    return head + ("-dirty" if dirty else "")
+    """The checkout's commit (with ``-dirty`` when ``bubblesim/`` has changes), or ``""``."""
+    return source_commit()
 
 
 def write_meta(path: Path, started: float, **fields: Any) -> dict[str, Any]:

@@ -2,13 +2,13 @@
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
 
+from bubblesim.sweep.storage import source_commit
 from experiments.demand_slowdown import (
     ALL_ON,
     CHANNELS,
@@ -27,18 +27,8 @@ RESULTS = Path(__file__).parent / "results"
 
 def code_version() -> dict[str, str | bool]:
     """The commit the runs were made with, and whether ``bubblesim/`` had uncommitted changes."""
-
-    def git(*args: str) -> str:
-        try:
-            out = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
-        except OSError:
-            return ""
-        return out.stdout.strip()
-
-    return {
-        "commit": git("rev-parse", "HEAD"),
-        "dirty": bool(git("status", "--porcelain", "bubblesim")),
-    }
+    head = source_commit()
+    return {"commit": head.removesuffix("-dirty"), "dirty": head.endswith("-dirty")}
 
 
 def main(argv: list[str] | None = None) -> int:
