@@ -108,6 +108,8 @@ def spot_price_update(
 
     ``p' = max(floor, p × exp(κ × clip((D − S) / S, −1, 1)))``: the log price moves in proportion
     to relative excess demand (Walras 1874; the standard discrete tâtonnement of ABM markets).
+    With no supply, any demand counts as the full excess (+κ); with neither supply nor demand
+    (an economy without an AI compute market, such as 2022's) the price does not move.
 
     Args:
         price: Current price.
@@ -119,7 +121,10 @@ def spot_price_update(
     Returns:
         The new price.
     """
-    excess = 1.0 if supply_mw <= 0 else (demand_mw - supply_mw) / supply_mw
+    if supply_mw <= 0:
+        excess = 1.0 if demand_mw > 0 else 0.0  # no supply and nobody asking: no signal
+    else:
+        excess = (demand_mw - supply_mw) / supply_mw
     excess = min(1.0, max(-1.0, excess))
     return max(floor, price * math.exp(sensitivity * excess))
 

@@ -50,6 +50,12 @@ def test_spot_price_moves_with_excess_demand_and_respects_the_floor():
     assert spot_price_update(100.0, 0.0, 100.0, 5.0, 50.0) == 50.0
 
 
+def test_spot_price_stands_still_in_an_empty_market():
+    # no supply: any demand is the full excess (+kappa); no supply and no demand: no signal
+    assert spot_price_update(100.0, 5.0, 0.0, 0.03, 0.0) == pytest.approx(100 * math.exp(0.03))
+    assert spot_price_update(100.0, 0.0, 0.0, 0.03, 0.0) == 100.0
+
+
 def test_loan_to_value_and_margin_call_cure():
     assert loan_to_value(60.0, 100.0) == 0.6
     assert loan_to_value(1.0, 0.0) == math.inf
