@@ -185,7 +185,9 @@ What the check shows, and what it does not:
   recovers; the fall of ASIC prices beyond hashprice's in 2022 (the ratio went from ≈0.40 to
   ≈0.28, calib. §5) is produced only by fire sales in the model. Miners are homogeneous in
   efficiency and power price, so at the trough they all curtail at once; there are no BTC
-  treasuries to sell, no miner equity raises and no capex on new rigs. These are the missing
+  treasuries to sell and no capex on new rigs. Miners' share sales and new convertibles
+  exist, but the convertible window shuts them once bitcoin's drawdown passes
+  `sentiment_btc_drawdown_limit` (from week 25 of the 2022-redux run). These are the missing
   mechanisms where the check misses.
 """
 

@@ -106,7 +106,7 @@ def _hyperscaler_defaults(scenario: str, weeks: int, **overrides) -> dict[str, s
     return {
         e.agent_name: str(e.cause)
         for e in model.events.events
-        if e.kind is EventKind.DEFAULT and e.agent_name in ("Microsoft", "Google", "AWS")
+        if e.kind is EventKind.DEFAULT and e.agent_name in ("Microsoft", "Google", "AWS", "Oracle")
     }
 
 
