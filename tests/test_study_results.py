@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from bubblesim.simulate import run_simulation
+from experiments.phase_diagrams import DIAGRAMS
 from experiments.studies import OUTCOMES
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
@@ -231,9 +232,7 @@ def test_sensitivity_indices_come_from_the_committed_runs(study):
 
 
 # -- 7. phase diagrams -----------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "diagram", ["demand_vs_leverage", "demand_vs_chips", "demand_vs_lender_capital"]
-)
+@pytest.mark.parametrize("diagram", list(DIAGRAMS))
 def test_phase_diagram_runs_and_table_come_from_this_code(diagram):
     from bubblesim.sweep.analysis import cascade_probability
 

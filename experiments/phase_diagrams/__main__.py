@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bubblesim.sweep import load_results, run_sweep
 from bubblesim.sweep.analysis import analyze_folder
+from bubblesim.sweep.storage import read_manifest
 from experiments.phase_diagrams import DIAGRAMS
 from experiments.studies import write_meta
 
@@ -38,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         runs = load_results(folder)
         runs.to_parquet(args.out / name / "runs.parquet", compression="zstd", index=False)
         shutil.copy(DIAGRAMS[name], args.out / name / "experiment.toml")
+        invocations = read_manifest(folder)["invocations"]  # a resumed sweep ran in several
         write_meta(
             args.out / name / "meta.json",
             started,
@@ -45,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
             seeds=sorted(runs["seed"].unique().tolist()),
             runs=len(runs),
             executor=args.executor,
+            sweep_wall_time_s=round(sum(i.get("wall_time_s", 0.0) for i in invocations), 1),
+            invocations=invocations,
             files=[p.name for p in written],
         )
     return 0
