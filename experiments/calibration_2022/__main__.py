@@ -1,11 +1,11 @@
 """Command line: ``python -m experiments.calibration_2022 [--seeds N] [--out DIR]``."""
 
 import argparse
-import json
+import time
 from pathlib import Path
 
 from experiments.calibration_2022 import METRICS, compare, markdown, plot, run_seeds, run_today
-from experiments.demand_slowdown.__main__ import code_version
+from experiments.studies import write_meta
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -29,12 +29,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"--seeds must be >= 1, got {args.seeds}")
+    started = time.perf_counter()
     runs = run_seeds(range(args.seeds), workers=args.workers)
     table = compare(runs)
     args.out.mkdir(parents=True, exist_ok=True)
     runs.to_csv(args.out / "runs.csv", index=False, float_format="%.6g")
-    meta = {**code_version(), "seeds": args.seeds, "today_seeds": args.today}
-    (args.out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    write_meta(
+        args.out / "meta.json",
+        started,
+        scenario="2022-redux",
+        seeds=list(range(args.seeds)),
+        today_seeds=args.today,
+        workers=args.workers,
+    )
     table.to_csv(args.out / "calibration.csv", index=False, float_format="%.4g")
     (args.out / "calibration.md").write_text(markdown(table) + "\n", encoding="utf-8")
     plot(runs, table, args.out / "calibration.png")
